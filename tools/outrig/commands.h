@@ -1,0 +1,20 @@
+// commands: the outrig command groups. Each runs the words of argv after its
+// own name (argv[from..]) and returns the process exit code (cli.h).
+#ifndef OUTRIG_CLI_COMMANDS_H
+#define OUTRIG_CLI_COMMANDS_H
+
+#include "cli.h"
+
+int cmd_status(cli *c, int argc, char **argv, int from);
+int cmd_store(cli *c, int argc, char **argv, int from);
+int cmd_events(cli *c, int argc, char **argv, int from);
+
+// Reads a whole file ("-" = stdin), at most max bytes, into a malloc'd buffer
+// the caller frees. Returns 0, or prints why and returns CLI_EXIT_FAIL.
+int cmd_read_file(const char *path, size_t max, char **data, size_t *len);
+// "2026-11-26T13:08:48.123Z" for Unix ms (t = 0 gives "-").
+void cmd_format_time(uint64_t unix_ms, char *buf, size_t len);
+// Bytes as a JSON member: "<name>" when valid UTF-8, else "<name>_base64".
+void cmd_json_bytes(out_json *j, const char *name, const void *data, size_t len);
+
+#endif
