@@ -15,6 +15,7 @@ static const struct {
 } cfg_builtin[] = {
     {"store", 10},
     {"hub", 20},
+    {"orchestrator", 30}, // after store and hub, which it uses
 };
 
 #define CFG_ORDER_OTHER 100u

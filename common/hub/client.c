@@ -31,7 +31,12 @@ struct hub_client *hub_client_open(const char *url, const rpc_client_opts *opts)
     struct hub_client *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    pthread_rwlock_init(&c->lock, NULL);
+    // Writer first: a redial must not wait behind a stream of failing calls.
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&c->lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&c->fmu, NULL);
     if (opts)
         c->opts = *opts;
@@ -67,7 +72,7 @@ rpc_client *hub_client_rpc(struct hub_client *c)
 // nng 1.5's dialer can stop redialling for good when the peer dies in the
 // middle of a connection handshake (seen with kill -9 of the hub): after the
 // hub has been unreachable for a while, start over with a fresh RPC client.
-static void hub_note_result(struct hub_client *c, rpc_code code)
+static void hub_note_result(struct hub_client *c, rpc_code code, uint64_t started)
 {
     bool unreachable = code == RPC_UNAVAILABLE || code == RPC_DEADLINE_EXCEEDED;
     uint64_t now = clock_mono_ms();
@@ -76,9 +81,11 @@ static void hub_note_result(struct hub_client *c, rpc_code code)
     if (!unreachable) {
         c->fail_since = 0;
     } else if (!c->fail_since) {
-        c->fail_since = now;
-    } else if (now - c->fail_since >= HUB_REDIAL_AFTER_MS &&
-               now - c->last_redial >= HUB_REDIAL_AFTER_MS) {
+        // The hub was unreachable at least since this call started.
+        c->fail_since = started;
+    }
+    if (unreachable && now - c->fail_since >= HUB_REDIAL_AFTER_MS &&
+        now - c->last_redial >= HUB_REDIAL_AFTER_MS) {
         redial = true;
         c->last_redial = now;
         c->fail_since = 0;
@@ -101,10 +108,11 @@ rpc_code hub_call(struct hub_client *c, const char *method, const ProtobufCMessa
                   const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
                   const rpc_call_opts *opts, rpc_status *st)
 {
+    uint64_t started = clock_mono_ms();
     pthread_rwlock_rdlock(&c->lock);
     rpc_code code = rpc_client_call(c->rpc, method, in, out_desc, out, opts, st);
     pthread_rwlock_unlock(&c->lock);
-    hub_note_result(c, code);
+    hub_note_result(c, code, started);
     return code;
 }
 

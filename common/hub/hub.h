@@ -112,7 +112,7 @@ typedef struct hub_subscribe_opts {
     uint32_t idle_poll_ms;      // replay poll after this long without traffic; 0 = 200
     uint32_t ack_ms;            // durable ack period of a named subscriber; 0 = 1000
     uint32_t replay_max_events; // per Replay call; 0 = 4096
-    uint32_t recv_buf;          // SUB queue in messages (batches); 0 = 1024
+    uint32_t recv_buf;          // SUB queue in messages (batches <= 64 KiB); 0 = 256
 } hub_subscribe_opts;
 
 // Subscribes to categories (NULL-terminated list; NULL = all). name NULL =
@@ -134,7 +134,8 @@ typedef struct hub_subscription_stats {
     uint64_t lost_history; // events the hub had already removed by retention
 } hub_subscription_stats;
 void hub_subscription_stats_get(hub_subscription *s, hub_subscription_stats *out);
-// Stops the thread (acknowledging a named subscriber's position) and frees. NULL is a no-op.
+// Stops the thread (a named subscriber first polls to the head and
+// acknowledges its position) and frees. Not from the callback. NULL is a no-op.
 void hub_unsubscribe(hub_subscription *s);
 
 #endif

@@ -85,16 +85,19 @@ static void sub_deliver(hub_subscription *s, const Outrig__V1__Event *ev)
 
 // Replays from `from` until past `until` or the head, offering every event.
 // Returns 0 or -EIO (the hub did not answer; a later poll tries again).
-static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
+// topic non-NULL: replay that one category from its floor, to move its floor
+// alone (a quiet category of a listed subscription).
+static int sub_replay_topic(hub_subscription *s, uint64_t from, uint64_t until, char *topic)
 {
     // A replay that starts at or before poll_from covers everything the
     // subscriber may lack, so reaching the head catches it up.
-    bool complete = from <= seqsync_poll_from(s->ss);
+    bool complete =
+        topic ? from <= seqsync_topic_floor(s->ss, topic) + 1 : from <= seqsync_poll_from(s->ss);
     while (!atomic_load(&s->stop) || s->final) {
         Outrig__V1__ReplayRequest req = OUTRIG__V1__REPLAY_REQUEST__INIT;
         req.from_seq = from;
-        req.categories = s->cats;
-        req.n_categories = s->ncats;
+        req.categories = topic ? &topic : s->cats;
+        req.n_categories = topic ? 1 : s->ncats;
         req.max_events = s->o.replay_max_events;
         Outrig__V1__ReplayResponse *r = NULL;
         rpc_call_opts co = {.idempotent = true, .timeout_ms = HUB_RPC_TIMEOUT_MS};
@@ -114,7 +117,10 @@ static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
                      s->name ? s->name : "-", from, r->first_retained_seq - 1);
             sub_count(s, &s->st.lost_history, r->first_retained_seq - from);
             // Nothing older exists any more: accept the loss and go on from there.
-            seqsync_caught_up(s->ss, r->first_retained_seq - 1);
+            if (topic)
+                seqsync_topic_caught_up(s->ss, topic, r->first_retained_seq - 1);
+            else
+                seqsync_caught_up(s->ss, r->first_retained_seq - 1);
             complete = true;
         }
         sub_count(s, &s->st.replayed, r->n_events);
@@ -125,7 +131,7 @@ static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
             seqsync_verdict v = seqsync_offer(s->ss, ev->category, ev->seq, ev->prev, &rf);
             if (v == SEQSYNC_GAP && !complete) {
                 // Something older than this replay is missing: start where nothing is known.
-                from = seqsync_poll_from(s->ss);
+                from = topic ? seqsync_topic_floor(s->ss, topic) + 1 : seqsync_poll_from(s->ss);
                 complete = true;
                 restart = true;
                 break;
@@ -135,7 +141,10 @@ static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
                 log_warn("hub subscriber %s: event %" PRIu64 " has no predecessor %" PRIu64
                          " in the log",
                          s->name ? s->name : "-", ev->seq, ev->prev);
-                seqsync_caught_up(s->ss, ev->seq - 1);
+                if (topic)
+                    seqsync_topic_caught_up(s->ss, topic, ev->seq - 1);
+                else
+                    seqsync_caught_up(s->ss, ev->seq - 1);
                 v = seqsync_offer(s->ss, ev->category, ev->seq, ev->prev, &rf);
             }
             if (v == SEQSYNC_DELIVER)
@@ -151,7 +160,9 @@ static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
         if (restart)
             continue;
         if (at_head) {
-            if (complete)
+            if (complete && topic)
+                seqsync_topic_caught_up(s->ss, topic, next - 1);
+            else if (complete)
                 seqsync_caught_up(s->ss, next - 1);
             break;
         }
@@ -160,6 +171,26 @@ static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
     }
     sub_publish_position(s);
     return 0;
+}
+
+static int sub_replay(hub_subscription *s, uint64_t from, uint64_t until)
+{
+    return sub_replay_topic(s, from, until, NULL);
+}
+
+// The position is stuck while events flow: with listed categories, replay
+// each lagging category alone; otherwise from poll_from.
+static void sub_unstick(hub_subscription *s)
+{
+    if (!s->cats) {
+        sub_replay(s, seqsync_poll_from(s->ss), UINT64_MAX);
+        return;
+    }
+    for (size_t i = 0; i < s->ncats; i++) {
+        uint64_t f = seqsync_topic_floor(s->ss, s->cats[i]);
+        if (f < s->max_delivered && sub_replay_topic(s, f + 1, UINT64_MAX, s->cats[i]) != 0)
+            return;
+    }
 }
 
 // Handles one PUB message: "category\0" then an EventBatch.
@@ -241,7 +272,10 @@ static void *sub_main(void *arg)
         bool stuck = p < s->max_delivered && now - pos_since >= 2u * s->o.idle_poll_ms;
         if (idle || stuck) {
             uint64_t before = s->max_delivered;
-            sub_replay(s, seqsync_poll_from(s->ss), UINT64_MAX);
+            if (idle)
+                sub_replay(s, seqsync_poll_from(s->ss), UINT64_MAX);
+            else
+                sub_unstick(s);
             last_rx = now = clock_mono_ms();
             pos_since = now;
             if (s->max_delivered > before && now - last_live >= HUB_SUB_REDIAL_MS) {
@@ -357,7 +391,7 @@ int hub_subscribe(struct hub_client *c, const char *name, const char *const *cat
     s->sub_open = true;
     nng_socket_set_ms(s->sub, NNG_OPT_RECVTIMEO, 50);
     nng_socket_set_size(s->sub, NNG_OPT_RECVMAXSZ, 16u << 20);
-    nng_socket_set_int(s->sub, NNG_OPT_RECVBUF, s->o.recv_buf ? (int)s->o.recv_buf : 1024);
+    nng_socket_set_int(s->sub, NNG_OPT_RECVBUF, s->o.recv_buf ? (int)s->o.recv_buf : 256);
     if (ncats == 0) {
         nng_socket_set(s->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
     } else {

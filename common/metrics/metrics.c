@@ -16,6 +16,7 @@
 #define METRICS_NAME_MAX 96
 #define METRICS_LABELS_MAX 160
 #define METRICS_HELP_MAX 160
+#define METRICS_MAX_HOOKS 8
 
 struct metrics_value {
     metrics_kind kind;
@@ -35,8 +36,11 @@ struct metrics_registry {
     char prefix[48];
     nng_mtx *mtx;
     metrics_chunk *head, *tail;   // chunks never move, so values stay put
-    void (*on_render)(void *);
-    void *on_render_arg;
+    struct {
+        void (*fn)(void *);
+        void *arg;
+    } on_render[METRICS_MAX_HOOKS];
+    size_t nhooks;
     nng_http_server *srv;
 };
 
@@ -123,10 +127,18 @@ void metrics_set(metrics_value *v, int64_t x)
 
 int64_t metrics_get(const metrics_value *v) { return v ? (int64_t)atomic_load(&v->v) : 0; }
 
-void metrics_on_render(metrics_registry *r, void (*fn)(void *arg), void *arg)
+int metrics_on_render(metrics_registry *r, void (*fn)(void *arg), void *arg)
 {
-    r->on_render = fn;
-    r->on_render_arg = arg;
+    nng_mtx_lock(r->mtx);
+    int rv = -ENOSPC;
+    if (r->nhooks < METRICS_MAX_HOOKS) {
+        r->on_render[r->nhooks].fn = fn;
+        r->on_render[r->nhooks].arg = arg;
+        r->nhooks++;
+        rv = 0;
+    }
+    nng_mtx_unlock(r->mtx);
+    return rv;
 }
 
 typedef struct metrics_buf {
@@ -167,8 +179,11 @@ static void metrics_printf(metrics_buf *b, const char *fmt, ...)
 
 char *metrics_render(metrics_registry *r)
 {
-    if (r->on_render)
-        r->on_render(r->on_render_arg);
+    nng_mtx_lock(r->mtx);
+    size_t nhooks = r->nhooks;
+    nng_mtx_unlock(r->mtx);
+    for (size_t i = 0; i < nhooks; i++)
+        r->on_render[i].fn(r->on_render[i].arg);
     metrics_buf b = {.p = malloc(4096), .cap = 4096};
     if (!b.p)
         return NULL;

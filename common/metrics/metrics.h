@@ -21,8 +21,9 @@ metrics_value *metrics_add(metrics_registry *r, metrics_kind kind, const char *n
 void metrics_inc(metrics_value *v, uint64_t n);      // atomic; NULL is a no-op
 void metrics_set(metrics_value *v, int64_t x);       // atomic; NULL is a no-op
 int64_t metrics_get(const metrics_value *v);
-// Callback that refreshes gauges right before each render.
-void metrics_on_render(metrics_registry *r, void (*fn)(void *arg), void *arg);
+// Adds a callback that refreshes gauges right before each render (up to 8
+// per registry; each service part may add its own). 0 or -ENOSPC.
+int metrics_on_render(metrics_registry *r, void (*fn)(void *arg), void *arg);
 // Renders the text format into a malloc'd string (caller frees); NULL on ENOMEM.
 char *metrics_render(metrics_registry *r);
 // Serves GET <path> at url ("http://127.0.0.1:9470/metrics"). 0 or -errno.

@@ -16,6 +16,7 @@
 #include "util/log.h"
 
 #define RPC_CONNECT_WAIT_MS 1000u   // default wait of one attempt for a connection
+#define RPC_REDIAL_MS 1000u         // no connection this long: start a fresh dialer
 #define RPC_BACKOFF_MIN_MS 10u
 #define RPC_BACKOFF_MAX_MS 500u
 
@@ -33,6 +34,7 @@ struct rpc_client {
     uint32_t timeout_ms;
     uint32_t connect_wait_ms;
     atomic_int pipes;
+    atomic_uint_fast64_t disconnected_since;   // monotonic ms of the last loss or dial
     atomic_uint_fast64_t seq;
     nng_mtx *mtx;
     rpc_slot *free_slots;
@@ -41,10 +43,12 @@ struct rpc_client {
 static void rpc_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
     rpc_client *c = arg;
-    if (ev == NNG_PIPE_EV_ADD_POST)
+    if (ev == NNG_PIPE_EV_ADD_POST) {
         atomic_fetch_add(&c->pipes, 1);
-    else if (ev == NNG_PIPE_EV_REM_POST)
+    } else if (ev == NNG_PIPE_EV_REM_POST) {
         atomic_fetch_sub(&c->pipes, 1);
+        atomic_store(&c->disconnected_since, clock_mono_ms());
+    }
 }
 
 rpc_client *rpc_client_open(const char *url, const rpc_client_opts *opts)
@@ -73,6 +77,7 @@ rpc_client *rpc_client_open(const char *url, const rpc_client_opts *opts)
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
     nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, rpc_pipe_cb, c);
     nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, rpc_pipe_cb, c);
+    atomic_store(&c->disconnected_since, clock_mono_ms());
     int rv = nng_dial(c->sock, url, &c->dialer, NNG_FLAG_NONBLOCK);
     if (rv != 0) {
         log_debug("rpc: dial %s: %s", url, nng_strerror(rv));
@@ -141,10 +146,29 @@ static void rpc_slot_put(rpc_client *c, rpc_slot *s, bool reusable)
     nng_mtx_unlock(c->mtx);
 }
 
+// nng 1.5's dialer can stop redialling when a peer dies mid-handshake; a
+// client left without a connection for RPC_REDIAL_MS replaces its dialer.
+static void rpc_maybe_redial(rpc_client *c)
+{
+    uint64_t now = clock_mono_ms();
+    if (now - atomic_load(&c->disconnected_since) < RPC_REDIAL_MS)
+        return;
+    nng_mtx_lock(c->mtx);
+    if (atomic_load(&c->pipes) <= 0 &&
+        now - atomic_load(&c->disconnected_since) >= RPC_REDIAL_MS) {
+        atomic_store(&c->disconnected_since, now);
+        nng_dialer_close(c->dialer);
+        if (nng_dial(c->sock, c->url, &c->dialer, NNG_FLAG_NONBLOCK) != 0)
+            log_debug("rpc: redial %s failed", c->url);
+    }
+    nng_mtx_unlock(c->mtx);
+}
+
 // Waits until the socket has a connected pipe or `until_ms` (monotonic) passes.
 static bool rpc_wait_connected(rpc_client *c, uint64_t until_ms)
 {
     while (atomic_load(&c->pipes) <= 0) {
+        rpc_maybe_redial(c);
         if (clock_mono_ms() >= until_ms)
             return false;
         usleep(2000);
@@ -206,44 +230,58 @@ static rpc_code rpc_exchange(rpc_client *c, nng_msg *m, uint64_t deadline_mono_m
     return RPC_OK;
 }
 
-static rpc_code rpc_decode_reply(nng_msg *reply, const ProtobufCMessageDescriptor *out_desc,
-                                 ProtobufCMessage **out, rpc_status *st)
+// Where a call's reply goes: a decoded message, or the payload bytes.
+typedef struct rpc_sink {
+    const ProtobufCMessageDescriptor *desc;
+    ProtobufCMessage **msg;
+    void **bytes;
+    size_t *len;
+} rpc_sink;
+
+static rpc_code rpc_decode_reply(nng_msg *reply, const rpc_sink *out, rpc_status *st)
 {
     Outrig__V1__Reply *r = rpc_reply_decode(nng_msg_body(reply), nng_msg_len(reply), st);
     nng_msg_free(reply);
     if (!r)
         return st->code;
     rpc_code code = st->code;
-    if (code == RPC_OK && out && out_desc) {
-        *out = protobuf_c_message_unpack(out_desc, NULL, r->payload.len, r->payload.data);
-        if (!*out) {
+    if (code == RPC_OK && out && out->msg && out->desc) {
+        *out->msg = protobuf_c_message_unpack(out->desc, NULL, r->payload.len, r->payload.data);
+        if (!*out->msg) {
             rpc_status_set(st, RPC_INTERNAL, NULL, "reply payload is not a valid %s",
-                           out_desc->name);
+                           out->desc->name);
             code = RPC_INTERNAL;
+        }
+    } else if (code == RPC_OK && out && out->bytes) {
+        *out->len = r->payload.len;
+        if (r->payload.len) {
+            *out->bytes = malloc(r->payload.len);
+            if (!*out->bytes) {
+                rpc_status_set(st, RPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+                code = RPC_RESOURCE_EXHAUSTED;
+            } else {
+                memcpy(*out->bytes, r->payload.data, r->payload.len);
+            }
         }
     }
     rpc_reply_free(r);
     return code;
 }
 
-rpc_code rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessage *in,
-                         const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
-                         const rpc_call_opts *opts, rpc_status *st)
+// One logical call: a message `in` or raw bytes, retried per the rules.
+static rpc_code rpc_call_common(rpc_client *c, const char *method, const ProtobufCMessage *in,
+                                const void *raw, size_t raw_len, const rpc_sink *out,
+                                const rpc_call_opts *opts, rpc_status *st)
 {
-    rpc_status local;
-    if (!st)
-        st = &local;
-    if (out)
-        *out = NULL;
     rpc_status_set(st, RPC_OK, NULL, NULL);
-
     uint64_t now_unix = clock_unix_ms();
     uint64_t deadline_unix;
     if (opts && opts->deadline_unix_ms)
         deadline_unix = opts->deadline_unix_ms;
     else
         deadline_unix = now_unix + (opts && opts->timeout_ms ? opts->timeout_ms : c->timeout_ms);
-    uint64_t deadline_mono = clock_mono_ms() + (deadline_unix > now_unix ? deadline_unix - now_unix : 0);
+    uint64_t deadline_mono =
+        clock_mono_ms() + (deadline_unix > now_unix ? deadline_unix - now_unix : 0);
 
     char rid[40];
     const char *request_id = opts && opts->request_id ? opts->request_id : NULL;
@@ -260,8 +298,8 @@ rpc_code rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessa
             return RPC_DEADLINE_EXCEEDED;
         }
         nng_msg *m = NULL;
-        int rv = rpc_request_pack(method, deadline_unix, c->token, request_id,
-                                  opts ? opts->trace_id : NULL, in, &m);
+        int rv = rpc_request_pack_bytes(method, deadline_unix, c->token, request_id,
+                                        opts ? opts->trace_id : NULL, in, raw, raw_len, &m);
         if (rv != 0) {
             rpc_status_set(st, RPC_RESOURCE_EXHAUSTED, NULL, "cannot build request: %s",
                            nng_strerror(rv));
@@ -270,7 +308,7 @@ rpc_code rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessa
         nng_msg *reply = NULL;
         rpc_code code = rpc_exchange(c, m, deadline_mono, &reply, st);
         if (code == RPC_OK)
-            code = rpc_decode_reply(reply, out_desc, out, st);
+            code = rpc_decode_reply(reply, out, st);
         if (code != RPC_UNAVAILABLE || !idempotent)
             return code;
         // Jittered exponential backoff, never past the deadline.
@@ -280,6 +318,34 @@ rpc_code rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessa
         usleep(sleep_ms * 1000u);
         backoff = backoff * 2 > RPC_BACKOFF_MAX_MS ? RPC_BACKOFF_MAX_MS : backoff * 2;
     }
+}
+
+rpc_code rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessage *in,
+                         const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                         const rpc_call_opts *opts, rpc_status *st)
+{
+    rpc_status local;
+    if (out)
+        *out = NULL;
+    rpc_sink sink = {.desc = out_desc, .msg = out};
+    return rpc_call_common(c, method, in, NULL, 0, &sink, opts, st ? st : &local);
+}
+
+rpc_code rpc_client_call_bytes(rpc_client *c, const char *method, const void *in, size_t in_len,
+                               void **out, size_t *out_len, const rpc_call_opts *opts,
+                               rpc_status *st)
+{
+    rpc_status local;
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    size_t dummy_len;
+    rpc_sink sink = {.bytes = out, .len = out_len ? out_len : &dummy_len};
+    // An empty payload still has to be "raw" so that no message is packed.
+    static const uint8_t empty;
+    return rpc_call_common(c, method, NULL, in ? in : &empty, in ? in_len : 0,
+                           out ? &sink : NULL, opts, st ? st : &local);
 }
 
 rpc_code rpc_client_call_raw(rpc_client *c, const void *buf, size_t len, uint32_t timeout_ms,
@@ -298,6 +364,6 @@ rpc_code rpc_client_call_raw(rpc_client *c, const void *buf, size_t len, uint32_
     rpc_code code = rpc_exchange(c, m, clock_mono_ms() + (timeout_ms ? timeout_ms : c->timeout_ms),
                                  &reply, st);
     if (code == RPC_OK)
-        code = rpc_decode_reply(reply, NULL, NULL, st);
+        code = rpc_decode_reply(reply, NULL, st);
     return code;
 }

@@ -48,6 +48,12 @@ static int rpc_pack_with_payload(ProtobufCMessage *outer, ProtobufCBinaryData *s
 
 int rpc_reply_pack(const rpc_status *st, const ProtobufCMessage *payload, nng_msg **out)
 {
+    return rpc_reply_pack_bytes(st, payload, NULL, 0, out);
+}
+
+int rpc_reply_pack_bytes(const rpc_status *st, const ProtobufCMessage *payload,
+                         const void *raw, size_t raw_len, nng_msg **out)
+{
     Outrig__V1__Reply r = OUTRIG__V1__REPLY__INIT;
     Outrig__V1__Status s = OUTRIG__V1__STATUS__INIT;
     Outrig__V1__FieldViolation fv = OUTRIG__V1__FIELD_VIOLATION__INIT;
@@ -61,12 +67,26 @@ int rpc_reply_pack(const rpc_status *st, const ProtobufCMessage *payload, nng_ms
         s.n_details = 1;
     }
     r.status = &s;
+    if (st->code == RPC_OK && raw) {
+        r.payload.data = (uint8_t *)raw;
+        r.payload.len = raw_len;
+        return rpc_pack_with_payload(&r.base, &r.payload, NULL, out);
+    }
     return rpc_pack_with_payload(&r.base, &r.payload, st->code == RPC_OK ? payload : NULL, out);
 }
 
 int rpc_request_pack(const char *method, uint64_t deadline_unix_ms, const char *token,
                      const char *request_id, const char *trace_id, const ProtobufCMessage *in,
                      nng_msg **out)
+{
+    return rpc_request_pack_bytes(method, deadline_unix_ms, token, request_id, trace_id, in, NULL,
+                                  0, out);
+}
+
+int rpc_request_pack_bytes(const char *method, uint64_t deadline_unix_ms, const char *token,
+                           const char *request_id, const char *trace_id,
+                           const ProtobufCMessage *in, const void *raw, size_t raw_len,
+                           nng_msg **out)
 {
     Outrig__V1__Request r = OUTRIG__V1__REQUEST__INIT;
     Outrig__V1__Metadata md = OUTRIG__V1__METADATA__INIT;
@@ -76,6 +96,11 @@ int rpc_request_pack(const char *method, uint64_t deadline_unix_ms, const char *
     r.method = (char *)method;
     r.deadline_unix_ms = deadline_unix_ms;
     r.metadata = &md;
+    if (raw) {
+        r.payload.data = (uint8_t *)raw;
+        r.payload.len = raw_len;
+        return rpc_pack_with_payload(&r.base, &r.payload, NULL, out);
+    }
     return rpc_pack_with_payload(&r.base, &r.payload, in, out);
 }
 

@@ -37,6 +37,7 @@ typedef enum {
 
 #define RPC_MAX_MSG_DEFAULT (4u << 20)   // 4 MiB envelope
 #define RPC_CONTEXTS_DEFAULT 64
+#define RPC_WATCHDOG_MS_DEFAULT 2000u
 
 // A finished call's status: code, message, and for INVALID_ARGUMENT the field path.
 typedef struct rpc_status {
@@ -76,6 +77,9 @@ typedef struct rpc_server_opts {
     int contexts;            // concurrent calls in flight; 0 = RPC_CONTEXTS_DEFAULT
     size_t max_msg;          // largest accepted envelope; 0 = RPC_MAX_MSG_DEFAULT
     const char *name;        // service name reported by Health/Check
+    // Period of the listener watchdog, which re-listens on an address that no
+    // longer accepts connections (an nng 1.5 bug); 0 = default, UINT32_MAX = off.
+    uint32_t watchdog_ms;
 } rpc_server_opts;
 
 // Creates a server (not yet listening). Returns NULL on allocation failure.
@@ -84,11 +88,20 @@ rpc_server *rpc_server_new(const rpc_server_opts *opts);
 // descriptor must have an impl (else -EINVAL). arg is passed to handlers.
 int rpc_server_add_service(rpc_server *s, const ProtobufCServiceDescriptor *svc,
                            const rpc_method_impl *impls, size_t n, void *arg);
-// Listens on url (ipc://, tcp://, tls+tcp://); several calls add addresses.
+// Listens on url (ipc://, tcp://, tls+tcp://); up to 4 calls add addresses.
 // ipc socket files are made 0600. Returns 0 or -errno-like nng error mapped to -EIO/-EADDRINUSE.
 int rpc_server_listen(rpc_server *s, const char *url);
 // Starts the contexts. Health/Check and Health/ListMethods are served built in.
 int rpc_server_start(rpc_server *s);
+// Registers one method whose payloads the handler codes itself (the agent
+// uses nanopb): fn gets the request payload bytes (valid until the call is
+// done) and answers with rpc_call_done_raw() or rpc_call_fail(). full_method is
+// "/outrig.v1.Agent/CreateVm"; in_type/out_type name the messages for
+// ListMethods. Returns 0, -EEXIST, -EINVAL or -ENOMEM.
+typedef void (*rpc_raw_fn)(rpc_call *call, const uint8_t *in, size_t len, void *arg);
+int rpc_server_add_raw(rpc_server *s, const char *full_method, const char *in_type,
+                       const char *out_type, rpc_raw_fn fn, void *arg);
+
 // Health reported by Check: true = SERVING (default after start).
 void rpc_server_set_serving(rpc_server *s, bool serving);
 // The first address listened on, for Check replies.
@@ -102,6 +115,7 @@ typedef struct rpc_server_stats {
     uint64_t errors;          // replies with code != OK
     uint64_t deadline_expired;
     uint64_t malformed;
+    uint64_t relistens;       // listeners replaced by the watchdog
 } rpc_server_stats;
 void rpc_server_stats_get(const rpc_server *s, rpc_server_stats *out);
 
@@ -118,6 +132,8 @@ char *rpc_call_strdup(rpc_call *c, const char *s);
 void rpc_call_done(rpc_call *c, rpc_code code);
 void rpc_call_fail(rpc_call *c, rpc_code code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+// Finishes a raw call with OK and the encoded reply out[0..len) (copied).
+void rpc_call_done_raw(rpc_call *c, const void *out, size_t len);
 
 // ---- client ---------------------------------------------------------------
 
@@ -151,6 +167,13 @@ const char *rpc_client_url(const rpc_client *c);
 rpc_code rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessage *in,
                          const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
                          const rpc_call_opts *opts, rpc_status *st);
+
+// Calls method with an already encoded request payload; on OK *out (malloc'd,
+// caller frees; may be NULL for an empty reply) and *out_len get the encoded
+// reply payload. Same retry and deadline rules as rpc_client_call.
+rpc_code rpc_client_call_bytes(rpc_client *c, const char *method, const void *in, size_t in_len,
+                               void **out, size_t *out_len, const rpc_call_opts *opts,
+                               rpc_status *st);
 
 // Sends raw bytes as a whole envelope and returns the decoded reply status
 // (tests and fuzzing: garbage, oversize). reply_payload may be NULL.

@@ -18,6 +18,14 @@ void rpc_status_vset_(rpc_status *st, rpc_code code, const char *field, const ch
 // message. Returns 0 or an nng error.
 int rpc_reply_pack(const rpc_status *st, const ProtobufCMessage *payload, nng_msg **out);
 
+// The same with an already encoded payload (raw, raw_len) instead of a message.
+int rpc_reply_pack_bytes(const rpc_status *st, const ProtobufCMessage *payload,
+                         const void *raw, size_t raw_len, nng_msg **out);
+int rpc_request_pack_bytes(const char *method, uint64_t deadline_unix_ms, const char *token,
+                           const char *request_id, const char *trace_id,
+                           const ProtobufCMessage *in, const void *raw, size_t raw_len,
+                           nng_msg **out);
+
 // Packs a request envelope into a new nng message. 0 or an nng error.
 int rpc_request_pack(const char *method, uint64_t deadline_unix_ms, const char *token,
                      const char *request_id, const char *trace_id, const ProtobufCMessage *in,

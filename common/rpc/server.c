@@ -14,6 +14,7 @@
 
 #include "outrig/v1/health.pb-c.h"
 #include "rpc/rpc_internal.h"
+#include "rpc/watchdog.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -21,9 +22,12 @@
 
 typedef struct rpc_entry {
     char full[RPC_METHOD_MAX + 1];      // "/outrig.v1.Store/Put"
-    const ProtobufCMessageDescriptor *in;
+    char in_name[RPC_METHOD_MAX + 1];   // "outrig.v1.PutRequest", for ListMethods
+    char out_name[RPC_METHOD_MAX + 1];
+    const ProtobufCMessageDescriptor *in;   // NULL for raw methods
     const ProtobufCMessageDescriptor *out;
     rpc_handler_fn fn;
+    rpc_raw_fn raw;
     void *arg;
 } rpc_entry;
 
@@ -39,6 +43,8 @@ struct rpc_call {
     ProtobufCMessage *out;
     const rpc_entry *entry;
     rpc_status st;
+    const void *raw_out;                // reply payload of a raw method
+    size_t raw_len;
     size_t arena_used;
     rpc_arena_block *blocks;
     _Alignas(max_align_t) unsigned char arena[RPC_ARENA_INLINE];
@@ -70,6 +76,9 @@ struct rpc_server {
     nng_mtx *mtx;
     nng_cv *cv;
     atomic_uint_fast64_t calls, errors, expired, malformed;
+    nng_listener listeners[RPC_WD_MAX_URLS];
+    rpc_watchdog wd;
+    uint32_t watchdog_ms;
 };
 
 static void rpc_worker_cb(void *arg);
@@ -119,6 +128,8 @@ static void rpc_call_reset(rpc_call *c)
     c->out = NULL;
     c->req = NULL;
     c->entry = NULL;
+    c->raw_out = NULL;
+    c->raw_len = 0;
 }
 
 // ---- accessors ----------------------------------------------------------
@@ -149,6 +160,36 @@ static const rpc_entry *rpc_lookup(const rpc_server *s, const char *method)
     return NULL;
 }
 
+// Appends a method; names are validated by the callers. 0, -EEXIST or -ENOMEM.
+static int rpc_entry_add(rpc_server *s, const rpc_entry *proto)
+{
+    if (rpc_lookup(s, proto->full))
+        return -EEXIST;
+    if (s->nentries == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        rpc_entry *e = realloc(s->entries, cap * sizeof *e);
+        if (!e)
+            return -ENOMEM;
+        s->entries = e;
+        s->cap = cap;
+    }
+    s->entries[s->nentries++] = *proto;
+    return 0;
+}
+
+int rpc_server_add_raw(rpc_server *s, const char *full_method, const char *in_type,
+                       const char *out_type, rpc_raw_fn fn, void *arg)
+{
+    if (!fn || !rpc_method_name_valid(full_method) || strlen(in_type) > RPC_METHOD_MAX ||
+        strlen(out_type) > RPC_METHOD_MAX)
+        return -EINVAL;
+    rpc_entry e = {.raw = fn, .arg = arg};
+    snprintf(e.full, sizeof e.full, "%s", full_method);
+    snprintf(e.in_name, sizeof e.in_name, "%s", in_type);
+    snprintf(e.out_name, sizeof e.out_name, "%s", out_type);
+    return rpc_entry_add(s, &e);
+}
+
 int rpc_server_add_service(rpc_server *s, const ProtobufCServiceDescriptor *svc,
                            const rpc_method_impl *impls, size_t n, void *arg)
 {
@@ -163,26 +204,15 @@ int rpc_server_add_service(rpc_server *s, const ProtobufCServiceDescriptor *svc,
             log_error("rpc: %s has no handler for %s", svc->name, md->name);
             return -EINVAL;
         }
-        char full[RPC_METHOD_MAX + 2];
-        int len = snprintf(full, sizeof full, "/%s/%s", svc->name, md->name);
+        rpc_entry e = {.in = md->input, .out = md->output, .fn = fn, .arg = arg};
+        int len = snprintf(e.full, sizeof e.full, "/%s/%s", svc->name, md->name);
         if (len < 0 || len > RPC_METHOD_MAX)
             return -ENAMETOOLONG;
-        if (rpc_lookup(s, full))
-            return -EEXIST;
-        if (s->nentries == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 16;
-            rpc_entry *e = realloc(s->entries, cap * sizeof *e);
-            if (!e)
-                return -ENOMEM;
-            s->entries = e;
-            s->cap = cap;
-        }
-        rpc_entry *e = &s->entries[s->nentries++];
-        memcpy(e->full, full, (size_t)len + 1);
-        e->in = md->input;
-        e->out = md->output;
-        e->fn = fn;
-        e->arg = arg;
+        snprintf(e.in_name, sizeof e.in_name, "%s", md->input->name);
+        snprintf(e.out_name, sizeof e.out_name, "%s", md->output->name);
+        int rv = rpc_entry_add(s, &e);
+        if (rv != 0)
+            return rv;
     }
     return 0;
 }
@@ -219,8 +249,8 @@ static void rpc_health_list(rpc_call *call, const ProtobufCMessage *in, Protobuf
     for (size_t i = 0; i < s->nentries; i++) {
         outrig__v1__method_info__init(&infos[i]);
         infos[i].name = s->entries[i].full;
-        infos[i].input_type = (char *)s->entries[i].in->name;
-        infos[i].output_type = (char *)s->entries[i].out->name;
+        infos[i].input_type = s->entries[i].in_name;
+        infos[i].output_type = s->entries[i].out_name;
         r->methods[i] = &infos[i];
     }
     r->n_methods = s->nentries;
@@ -242,6 +272,7 @@ rpc_server *rpc_server_new(const rpc_server_opts *opts)
     s->nctx = opts && opts->contexts > 0 ? opts->contexts : RPC_CONTEXTS_DEFAULT;
     s->max_msg = opts && opts->max_msg ? opts->max_msg : RPC_MAX_MSG_DEFAULT;
     snprintf(s->name, sizeof s->name, "%s", opts && opts->name ? opts->name : "outrig");
+    s->watchdog_ms = opts && opts->watchdog_ms ? opts->watchdog_ms : RPC_WATCHDOG_MS_DEFAULT;
     s->started_ms = clock_unix_ms();
     atomic_init(&s->serving, true);
     atomic_init(&s->closing, false);
@@ -262,18 +293,38 @@ fail:
     return NULL;
 }
 
-int rpc_server_listen(rpc_server *s, const char *url)
+// Listens on url as listener slot i (a new slot when i == wd.n).
+static int rpc_listen_slot(rpc_server *s, const char *url, size_t i)
 {
     const char *ipc = strncmp(url, "ipc://", 6) == 0 ? url + 6 : NULL;
     if (ipc)
         unlink(ipc);   // a stale socket file from a crashed run
-    int rv = nng_listen(s->sock, url, NULL, 0);
+    int rv = nng_listen(s->sock, url, &s->listeners[i], 0);
     if (rv != 0) {
         log_error("rpc: listen %s: %s", url, nng_strerror(rv));
         return rv == NNG_EADDRINUSE ? -EADDRINUSE : -EIO;
     }
     if (ipc && chmod(ipc, 0600) != 0)
         log_warn("rpc: chmod %s: %s", ipc, strerror(errno));
+    return 0;
+}
+
+static int rpc_relisten(void *arg, size_t i)
+{
+    rpc_server *s = arg;
+    nng_listener_close(s->listeners[i]);
+    return rpc_listen_slot(s, s->wd.urls[i], i);
+}
+
+int rpc_server_listen(rpc_server *s, const char *url)
+{
+    if (s->wd.n == RPC_WD_MAX_URLS || strlen(url) >= RPC_WD_URL_MAX)
+        return -EINVAL;
+    int rv = rpc_listen_slot(s, url, s->wd.n);
+    if (rv != 0)
+        return rv;
+    snprintf(s->wd.urls[s->wd.n], RPC_WD_URL_MAX, "%s", url);
+    s->wd.n++;
     if (!s->addr[0])
         snprintf(s->addr, sizeof s->addr, "%s", url);
     return 0;
@@ -297,11 +348,19 @@ int rpc_server_start(rpc_server *s)
     }
     for (int i = 0; i < s->nctx; i++)
         nng_ctx_recv(s->workers[i].ctx, s->workers[i].aio);
+    if (s->watchdog_ms != UINT32_MAX && s->wd.n > 0) {
+        s->wd.period_ms = s->watchdog_ms;
+        s->wd.relisten = rpc_relisten;
+        s->wd.arg = s;
+        if (rpc_watchdog_start(&s->wd) != 0)
+            log_warn("rpc: no listener watchdog (cannot start a thread)");
+    }
     return 0;
 }
 
 void rpc_server_stats_get(const rpc_server *s, rpc_server_stats *out)
 {
+    out->relistens = s->wd.relistens;
     out->calls = atomic_load(&s->calls);
     out->errors = atomic_load(&s->errors);
     out->deadline_expired = atomic_load(&s->expired);
@@ -312,6 +371,7 @@ void rpc_server_free(rpc_server *s)
 {
     if (!s)
         return;
+    rpc_watchdog_stop(&s->wd);
     if (s->mtx) {
         // Handlers still running (e.g. waiting on a group commit) must finish
         // before the contexts they answer on go away.
@@ -354,7 +414,7 @@ static void rpc_send_status(rpc_worker *w, const rpc_status *st, const ProtobufC
     atomic_fetch_add(&s->calls, 1);
     if (st->code != RPC_OK)
         atomic_fetch_add(&s->errors, 1);
-    int rv = rpc_reply_pack(st, out, &m);
+    int rv = rpc_reply_pack_bytes(st, out, w->call.raw_out, w->call.raw_len, &m);
     if (rv == 0 && nng_msg_len(m) > s->max_msg) {
         nng_msg_free(m);
         m = NULL;
@@ -371,6 +431,24 @@ static void rpc_send_status(rpc_worker *w, const rpc_status *st, const ProtobufC
     w->sending = true;
     nng_aio_set_msg(w->aio, m);
     nng_ctx_send(w->ctx, w->aio);
+}
+
+// Counts a handler as started, under the lock so that rpc_server_free never
+// frees a context a handler is about to answer on. False (and the call
+// answered UNAVAILABLE) when the server is closing.
+static bool rpc_begin(rpc_worker *w)
+{
+    rpc_server *s = w->s;
+    nng_mtx_lock(s->mtx);
+    bool closing = atomic_load(&s->closing);
+    if (!closing)
+        atomic_fetch_add(&s->pending, 1);
+    nng_mtx_unlock(s->mtx);
+    if (closing) {
+        rpc_status_set(&w->call.st, RPC_UNAVAILABLE, NULL, "server is shutting down");
+        rpc_send_status(w, &w->call.st, NULL);
+    }
+    return !closing;
 }
 
 static void rpc_dispatch(rpc_worker *w, nng_msg *m)
@@ -399,6 +477,12 @@ static void rpc_dispatch(rpc_worker *w, nng_msg *m)
         rpc_send_status(w, st, NULL);
         return;
     }
+    if (e->raw) {
+        c->entry = e;
+        if (rpc_begin(w))
+            e->raw(c, c->req->payload.data, c->req->payload.len, e->arg);
+        return;
+    }
     c->in = protobuf_c_message_unpack(e->in, NULL, c->req->payload.len, c->req->payload.data);
     if (!c->in) {
         atomic_fetch_add(&s->malformed, 1);
@@ -415,19 +499,8 @@ static void rpc_dispatch(rpc_worker *w, nng_msg *m)
     }
     e->out->message_init(c->out);
     c->entry = e;
-    // Checked and counted under the lock so rpc_server_free never frees a
-    // context a handler is about to answer on.
-    nng_mtx_lock(s->mtx);
-    bool closing = atomic_load(&s->closing);
-    if (!closing)
-        atomic_fetch_add(&s->pending, 1);
-    nng_mtx_unlock(s->mtx);
-    if (closing) {
-        rpc_status_set(st, RPC_UNAVAILABLE, NULL, "server is shutting down");
-        rpc_send_status(w, st, NULL);
-        return;
-    }
-    e->fn(c, c->in, c->out, e->arg);
+    if (rpc_begin(w))
+        e->fn(c, c->in, c->out, e->arg);
 }
 
 static void rpc_worker_cb(void *arg)
@@ -471,6 +544,20 @@ void rpc_call_done(rpc_call *c, rpc_code code)
         rpc_status_set(&c->st, code, NULL, "%s", rpc_code_name(code));
     else
         c->st.code = code;
+    rpc_call_finish(c);
+}
+
+void rpc_call_done_raw(rpc_call *c, const void *out, size_t len)
+{
+    void *copy = rpc_call_alloc(c, len ? len : 1);
+    if (!copy) {
+        rpc_call_fail(c, RPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
+        return;
+    }
+    memcpy(copy, out, len);
+    c->raw_out = copy;
+    c->raw_len = len;
+    c->st.code = RPC_OK;
     rpc_call_finish(c);
 }
 

@@ -552,16 +552,24 @@ void seqlog_stats_get(seqlog *l, seqlog_stats *out)
     pthread_rwlock_unlock(&l->lock);
 }
 
+// What a reader needs of a segment, taken under the lock so that the file is
+// read without it: appends and retention go on meanwhile (the fd is a dup).
+typedef struct seqlog_view {
+    int fd;
+    uint64_t start_seq, start_off; // the index entry at or before `from`
+    uint64_t last;                 // last whole record when taken
+    uint64_t size;
+} seqlog_view;
+
 // Reads the records of one segment from seq `from`; returns records read or -EIO.
-static long seqlog_read_seg(seqlog *l, const seqlog_seg *s, uint64_t from, size_t max_records,
+static long seqlog_read_seg(const seqlog_view *s, uint64_t from, size_t max_records,
                             size_t max_bytes, size_t *bytes, seqlog_read_fn fn, void *arg,
                             bool *stop)
 {
-    uint64_t k = (from - s->first) / SEQLOG_STRIDE;
-    uint64_t seq = s->first + k * SEQLOG_STRIDE;
-    uint64_t off = s->idx[k];
+    uint64_t seq = s->start_seq;
+    uint64_t off = s->start_off;
     uint64_t end = s->size;
-    uint64_t last = s->first + s->count - 1;
+    uint64_t last = s->last;
     size_t cap = SEQLOG_READ_CHUNK;
     unsigned char *buf = malloc(cap);
     if (!buf)
@@ -614,36 +622,54 @@ static long seqlog_read_seg(seqlog *l, const seqlog_seg *s, uint64_t from, size_
 long seqlog_read(seqlog *l, uint64_t from, size_t max_records, size_t max_bytes, seqlog_read_fn fn,
                  void *arg, uint64_t *next)
 {
-    pthread_rwlock_rdlock(&l->lock);
-    if (from < l->segs[0].first)
-        from = l->segs[0].first;
-    // Binary search for the segment holding `from`.
-    size_t lo = 0, hi = l->nseg;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (l->segs[mid].first <= from)
-            lo = mid;
-        else
-            hi = mid;
-    }
     long total = 0;
     size_t bytes = 0;
     bool stop = false;
-    for (size_t i = lo; i < l->nseg && !stop; i++) {
-        const seqlog_seg *s = &l->segs[i];
-        if (!s->count || from > s->first + s->count - 1)
-            continue;
-        uint64_t f = from > s->first ? from : s->first;
+    while (!stop) {
+        seqlog_view v = {.fd = -1};
+        pthread_rwlock_rdlock(&l->lock);
+        if (from < l->segs[0].first)
+            from = l->segs[0].first;
+        // Binary search for the segment holding `from`.
+        size_t lo = 0, hi = l->nseg;
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (l->segs[mid].first <= from)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        for (size_t i = lo; i < l->nseg; i++) {
+            const seqlog_seg *s = &l->segs[i];
+            if (!s->count || from > s->first + s->count - 1)
+                continue;
+            if (from < s->first)
+                from = s->first;
+            uint64_t k = (from - s->first) / SEQLOG_STRIDE;
+            v = (seqlog_view){.fd = dup(s->fd),
+                              .start_seq = s->first + k * SEQLOG_STRIDE,
+                              .start_off = s->idx[k],
+                              .last = s->first + s->count - 1,
+                              .size = s->size};
+            if (v.fd < 0)
+                total = -EIO;
+            break;
+        }
+        pthread_rwlock_unlock(&l->lock);
+        if (v.fd < 0)
+            break; // past the end, or dup failed
         size_t left = max_records ? max_records - (size_t)total : 0;
-        long r = seqlog_read_seg(l, s, f, left, max_bytes, &bytes, fn, arg, &stop);
+        long r = seqlog_read_seg(&v, from, left, max_bytes, &bytes, fn, arg, &stop);
+        close(v.fd);
         if (r < 0) {
             total = r;
             break;
         }
         total += r;
-        from = f + (uint64_t)r;
+        from += (uint64_t)r;
+        if (from <= v.last)
+            break; // stopped inside the segment
     }
-    pthread_rwlock_unlock(&l->lock);
     if (next && total >= 0)
         *next = from;
     return total;

@@ -203,6 +203,26 @@ void seqsync_caught_up(seqsync *s, uint64_t head)
     }
 }
 
+void seqsync_topic_caught_up(seqsync *s, const char *topic, uint64_t head)
+{
+    seqsync_topic *t = seqsync_find(s, topic ? topic : "");
+    if (!t && !(t = seqsync_add(s, topic ? topic : "")))
+        return; // out of memory: the floor stays, which is only slower
+    if (head > t->done)
+        t->done = head;
+    if (t->gap_until && t->done >= t->gap_until)
+        t->gap_until = 0;
+}
+
+uint64_t seqsync_topic_floor(const seqsync *s, const char *topic)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->topics[i].name, topic ? topic : "") == 0)
+            return seqsync_floor(s, &s->topics[i]);
+    }
+    return s->head;
+}
+
 uint64_t seqsync_position(const seqsync *s)
 {
     if (s->mode == SEQSYNC_ALL)

@@ -3,7 +3,8 @@
 // (watch). Pure logic: no sockets, clocks or threads; the caller feeds it and
 // does the I/O it asks for.
 //
-// Every item on the stream has a global sequence number `seq` and `prev`, the
+// Every item on the stream has its own global sequence number `seq` (no two
+// items share one, whatever their topics) and `prev`, the
 // seq of the previous item of the same topic (0 for the first). Topics are the
 // hub's categories or the store's key categories ("/vnf/"). A subscriber
 // follows a set of topics; because it sees only those, the global seq has
@@ -49,6 +50,14 @@ seqsync_verdict seqsync_offer(seqsync *s, const char *topic, uint64_t seq, uint6
 // Records that the caller caught up to `head` through a replay (every item of
 // the followed topics with seq <= head was offered): no topic is behind head.
 void seqsync_caught_up(seqsync *s, uint64_t head);
+
+// Records that a replay of `topic` alone reached `head`: every item of that
+// topic with seq <= head was offered. Lets a subscriber of listed topics move
+// a quiet topic's floor without replaying the busy ones.
+void seqsync_topic_caught_up(seqsync *s, const char *topic, uint64_t head);
+
+// The floor of a topic: every item of it with seq <= floor was offered.
+uint64_t seqsync_topic_floor(const seqsync *s, const char *topic);
 
 // The highest seq such that every followed item with seq <= it was delivered:
 // what a durable subscriber acknowledges and resumes after. It stops below a

@@ -85,9 +85,25 @@ static void lock(opp_runner *r, opp_runner_kind who)
     pthread_mutex_lock(&r->lock);
 }
 
+// Unlock for every holder but a vCPU thread. A vCPU thread that found the lock busy went back
+// to sleep (it never waits for it), so whoever lets go with work pending for the idle path
+// wakes the vCPU threads to look again.
+static void unlock_other(opp_runner *r)
+{
+    bool nudge = r->cfg.mode == OPP_MODE_OPPORTUNISTIC && opp_sched_runnable(&r->s, OPP_BY_IDLE);
+    pthread_mutex_unlock(&r->lock);
+    vmm_vm *vm = atomic_load(&r->vm);
+    if (nudge && vm)
+        vmm_nudge(vm);
+}
+
 static void unlock(opp_runner *r, opp_runner_kind who)
 {
-    pthread_mutex_unlock(&r->lock);
+    if (who == OPP_BY_IDLE && r->cfg.mode == OPP_MODE_OPPORTUNISTIC) {
+        pthread_mutex_unlock(&r->lock);
+        return;
+    }
+    unlock_other(r);
     if (who == OPP_BY_FALLBACK)
         set_idle_policy(true);
 }
@@ -115,14 +131,9 @@ static bool run_one(opp_runner *r, opp_runner_kind who, uint64_t budget_us, opp_
     lock(r, who);
     opp_sched_release(&r->s, t, who, (t1 - t0 + 500) / 1000, bytes, done, t1 / 1000);
     bool fell = !done && t->state == OPP_FALLBACK;
-    bool pending = opp_sched_runnable(&r->s, OPP_BY_IDLE) > 0;
     unlock(r, who);
     if (fell)
         pthread_cond_signal(&r->wake);
-    // A vCPU thread that found the lock busy went to sleep; let it look again.
-    vmm_vm *vm = atomic_load(&r->vm);
-    if (who == OPP_BY_FALLBACK && pending && vm)
-        vmm_nudge(vm);
     return true;
 }
 
@@ -284,7 +295,7 @@ int opp_runner_class(opp_runner *r, const char *name)
 {
     pthread_mutex_lock(&r->lock);
     int rc = opp_sched_class(&r->s, name);
-    pthread_mutex_unlock(&r->lock);
+    unlock_other(r);
     return rc;
 }
 
@@ -296,10 +307,7 @@ int64_t opp_runner_submit(opp_runner *r, unsigned cls, opp_step_fn step, void *a
     pthread_mutex_lock(&r->lock);
     int64_t id = opp_sched_submit(&r->s, cls, step, arg, mono_us(), deadline_us);
     pthread_cond_signal(&r->wake);  // the fallback worker re-reads the next deadline
-    pthread_mutex_unlock(&r->lock);
-    vmm_vm *vm = atomic_load(&r->vm);
-    if (id > 0 && vm && r->cfg.mode == OPP_MODE_OPPORTUNISTIC)
-        vmm_nudge(vm);
+    unlock_other(r);                // and halted vCPU threads look at the new task
     return id;
 }
 
@@ -311,7 +319,7 @@ int opp_runner_counters(opp_runner *r, unsigned cls, opp_counters *out)
         *out = r->s.cls[cls];
         rc = 0;
     }
-    pthread_mutex_unlock(&r->lock);
+    unlock_other(r);
     return rc;
 }
 
@@ -329,7 +337,7 @@ size_t opp_runner_backlog(opp_runner *r)
 {
     pthread_mutex_lock(&r->lock);
     size_t n = r->s.live;
-    pthread_mutex_unlock(&r->lock);
+    unlock_other(r);
     return n;
 }
 
@@ -353,6 +361,6 @@ size_t opp_runner_tasks(opp_runner *r, opp_task_info *out, size_t max)
                                    .deadline_us = best->deadline_us, .c = best->c};
         after = best->id;
     }
-    pthread_mutex_unlock(&r->lock);
+    unlock_other(r);
     return n;
 }

@@ -181,6 +181,7 @@ void vmm_stop(vmm_vm *vm)
         if (vc->thread_started) {
             pthread_join(vc->thread, NULL);
             vc->thread_started = false;
+            atomic_store(&vc->in_thread, 0);
         }
     }
     pthread_mutex_lock(&vm->lock);

@@ -26,8 +26,10 @@ typedef struct vmm_vcpu {
     int fd;
     int cpu;
     struct kvm_run *run;
-    pthread_t thread;
+    pthread_t thread;      // the starter's handle, for join (starter's thread only)
     bool thread_started;
+    pthread_t self;        // written by the vCPU thread before it sets in_thread
+    atomic_int in_thread;  // the vCPU thread runs and can take the kick signal
     uint32_t kick_seen;          // vm->kick_seq at the last entry
     uint64_t timer_deadline_us;  // PV_PORT_TIMER, 0 = none
     _Atomic uint64_t stats[ST_COUNT];   // vmm_vcpu_stats fields, in order

@@ -150,23 +150,24 @@ int vmm_reset_vcpu(vmm_vm *vm, vmm_vcpu *vc)
 // half the ioctl's duration, far below the latencies measured with it.
 int vmm_measure_tsc_offset(vmm_vm *vm)
 {
-    struct {
+    // struct kvm_msrs ends in a flexible array: give it room for one entry.
+    union {
         struct kvm_msrs hdr;
-        struct kvm_msr_entry e;
+        char room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
     } m;
     int64_t best = 0;
     uint64_t best_width = UINT64_MAX;
     for (int i = 0; i < 3; i++) {
         memset(&m, 0, sizeof(m));
         m.hdr.nmsrs = 1;
-        m.e.index = MSR_IA32_TSC;
+        m.hdr.entries[0].index = MSR_IA32_TSC;
         uint64_t t0 = vmm_rdtsc();
         if (ioctl(vm->vcpu[0].fd, KVM_GET_MSRS, &m) != 1)
             return -errno ? -errno : -EIO;
         uint64_t t1 = vmm_rdtsc();
         if (t1 - t0 < best_width) {
             best_width = t1 - t0;
-            best = (int64_t)(m.e.data - (t0 + (t1 - t0) / 2));
+            best = (int64_t)(m.hdr.entries[0].data - (t0 + (t1 - t0) / 2));
         }
     }
     vm->tsc_offset = best;

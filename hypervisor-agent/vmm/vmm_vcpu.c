@@ -56,10 +56,11 @@ void vmm_force_out(vmm_vm *vm, const vmm_vcpu *except)
         vmm_vcpu *vc = &vm->vcpu[i];
         if (vc == except || !vc->run)
             continue;
-        // immediate_exit covers a signal that lands before the thread is inside KVM_RUN.
+        // immediate_exit covers a signal that lands before the thread is inside KVM_RUN; a
+        // thread not yet in_thread sees vm->stop (set before this) before its first KVM_RUN.
         __atomic_store_n(&vc->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-        if (vc->thread_started)
-            pthread_kill(vc->thread, kick_signal());
+        if (atomic_load(&vc->in_thread))
+            pthread_kill(vc->self, kick_signal());
     }
     vmm_wake(vm);
 }
@@ -239,6 +240,8 @@ void *vmm_vcpu_main(void *arg)
 {
     vmm_vcpu *vc = arg;
     vmm_vm *vm = vc->vm;
+    vc->self = pthread_self();
+    atomic_store(&vc->in_thread, 1);
     if (vc->cpu >= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);

@@ -9,6 +9,7 @@
 //   max_queue=N         events queued for the writer before Publish is refused (default 1M)
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,12 @@ static int hubd_options(microapp *app, hubd_config *c)
     const char *pub = microapp_opt(app, "pub", NULL);
     if (pub)
         snprintf(c->pub_url, sizeof c->pub_url, "%s", pub);
-    else
-        snprintf(c->pub_url, sizeof c->pub_url, "ipc://%.490s/hub-pub.sock", microapp_run_dir(app));
+    else {
+        // Absolute, since clients get it from Info and may run elsewhere.
+        char abs[PATH_MAX];
+        const char *run = realpath(microapp_run_dir(app), abs) ? abs : microapp_run_dir(app);
+        snprintf(c->pub_url, sizeof c->pub_url, "ipc://%.490s/hub-pub.sock", run);
+    }
     const char *sync = microapp_opt(app, "sync", "batch");
     if (strcmp(sync, "batch") == 0)
         c->log.sync = SEQLOG_SYNC_BATCH;
@@ -61,9 +66,10 @@ static int hubd_pub_open(hubd *h)
     if (rv)
         return -ENOMEM;
     h->pub_open = true;
-    // Per-subscriber queue of batches; a subscriber that falls behind loses
-    // messages here and gets them back by Replay.
-    nng_socket_set_int(h->pub, NNG_OPT_SENDBUF, 1024);
+    // Per-subscriber queue of batches (at most 64 KiB each, so 16 MiB at
+    // worst); a subscriber that falls behind loses messages here and gets
+    // them back by Replay.
+    nng_socket_set_int(h->pub, NNG_OPT_SENDBUF, 256);
     nng_listener l;
     if ((rv = nng_listener_create(&l, h->pub, h->cfg.pub_url)) != 0) {
         log_error("pub %s: %s", h->cfg.pub_url, nng_strerror(rv));

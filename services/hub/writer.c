@@ -15,12 +15,14 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define HUBD_BATCH_EVENTS 65536u          // events taken per write batch
-#define HUBD_PUB_MSG_BYTES (256u * 1024u) // a PUB message is split past this
+#define HUBD_BATCH_EVENTS 65536u         // events taken per write batch
+#define HUBD_BATCH_BYTES (16u << 20)     // and about this many bytes (one call may exceed it)
+#define HUBD_PUB_MSG_BYTES (64u * 1024u) // a PUB message is split past this
 #define HUBD_RETAIN_EVERY_MS 1000u
 
 struct hubd_pending {
     hubd_pending *next;
+    size_t bytes; // about what its records take
     rpc_call *call;
     Outrig__V1__PublishRequest *req;
     Outrig__V1__PublishResponse *resp;
@@ -38,6 +40,8 @@ rpc_code hubd_writer_submit(hubd *h, rpc_call *call, Outrig__V1__PublishRequest 
     if (!p)
         return RPC_RESOURCE_EXHAUSTED;
     *p = (hubd_pending){.call = call, .req = req, .resp = resp};
+    for (size_t i = 0; i < req->n_events; i++)
+        p->bytes += req->events[i]->payload.len + 128;
     pthread_mutex_lock(&h->mu);
     rpc_code code = RPC_OK;
     if (h->stopping || h->broken)
@@ -274,10 +278,12 @@ static void *hubd_writer_main(void *arg)
             break;
         // Take up to HUBD_BATCH_EVENTS events' worth of calls (at least one call).
         hubd_pending *batch = h->head, *last = h->head;
-        size_t n = last->req->n_events;
-        while (last->next && n + last->next->req->n_events <= HUBD_BATCH_EVENTS) {
+        size_t n = last->req->n_events, bytes = last->bytes;
+        while (last->next && n + last->next->req->n_events <= HUBD_BATCH_EVENTS &&
+               bytes + last->next->bytes <= HUBD_BATCH_BYTES) {
             last = last->next;
             n += last->req->n_events;
+            bytes += last->bytes;
         }
         h->head = last->next;
         if (!h->head)
@@ -290,6 +296,12 @@ static void *hubd_writer_main(void *arg)
             hubd_finish_all(batch, RPC_UNAVAILABLE, "event log unavailable");
         else
             hubd_write_batch(h, batch);
+        if (h->wcap > HUBD_BATCH_BYTES) {
+            // A burst of large events: give the memory back.
+            free(h->wbuf);
+            h->wbuf = NULL;
+            h->wcap = 0;
+        }
         hubd_housekeeping(h, &last_retain);
         pthread_mutex_lock(&h->mu);
     }

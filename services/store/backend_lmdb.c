@@ -11,10 +11,15 @@
 // One commit (data and meta page each fsynced, LMDB's default) per apply(),
 // i.e. per group-commit batch.
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "compare.h"
@@ -46,6 +51,7 @@ typedef struct leaserec {
 } leaserec;
 
 typedef struct lmdb_be {
+    int lock_fd; // flock: one store per data directory
     MDB_env *env;
     MDB_dbi kv, hist, cat, lease, lkey, meta;
     sto_retention retention;
@@ -210,6 +216,8 @@ static void lmdb_close(void *h)
     if (b->env)
         mdb_env_close(b->env);
     sto_leases_free(b->leases);
+    if (b->lock_fd >= 0)
+        close(b->lock_fd);
     pthread_mutex_destroy(&b->lease_mu);
     pthread_mutex_destroy(&b->pool_mu);
     free(b);
@@ -221,9 +229,21 @@ static int lmdb_open(const sto_backend_cfg *cfg, uint64_t now_ms, void **h)
     lmdb_be *b = calloc(1, sizeof(*b));
     if (!b)
         return -ENOMEM;
+    b->lock_fd = -1;
     pthread_mutex_init(&b->lease_mu, NULL);
     pthread_mutex_init(&b->pool_mu, NULL);
     b->retention = cfg->retention;
+    // LMDB lets several processes share an environment, but the revision
+    // counter lives in this one: a second store on the same data would fork
+    // the revision sequence.
+    char lp[PATH_MAX];
+    snprintf(lp, sizeof(lp), "%s/outrig-store.lock", cfg->dir);
+    b->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = b->lock_fd < 0 ? errno : EBUSY;
+        lmdb_close(b);
+        return -e;
+    }
     b->leases = sto_leases_new();
     if (!b->leases) {
         lmdb_close(b);

@@ -20,22 +20,30 @@
 
 // ---- call-arena helpers ------------------------------------------------------------
 
-// Bump allocation in 64 KiB pieces of the call's arena (one rpc_call_alloc
-// per piece, not per key-value).
+// Bump allocation in pieces of the call's arena (one rpc_call_alloc per
+// piece, not per key-value). Pieces start small, so that a Get stays in the
+// call's inline arena, and double up to 64 KiB for big ranges.
 typedef struct bump {
     rpc_call *call;
     unsigned char *p;
     size_t left;
+    size_t next;
 } bump;
 
 static void *bump_alloc(bump *b, size_t n)
 {
     n = (n + 7u) & ~(size_t)7u;
     if (n > b->left) {
-        size_t piece = n > 65536 ? n : 65536;
+        if (b->next < 512)
+            b->next = 512;
+        size_t piece = n > b->next ? n : b->next;
+        if (b->next < 65536)
+            b->next *= 2;
         b->p = rpc_call_alloc(b->call, piece);
-        if (!b->p)
+        if (!b->p) {
+            b->left = 0;
             return NULL;
+        }
         b->left = piece;
     }
     void *r = b->p;
@@ -327,7 +335,7 @@ static void h_get(rpc_call *call, const ProtobufCMessage *in_, ProtobufCMessage 
     Outrig__V1__GetResponse *out = (Outrig__V1__GetResponse *)out_;
     if (!key_ok(call, in->key, "key"))
         return;
-    get_ctx g = {{call, NULL, 0}, NULL};
+    get_ctx g = {{call, NULL, 0, 0}, NULL};
     int rc = f->ops->get(f->h, in->key, get_one, &g, &out->revision);
     if (rc == -ENOENT) {
         rpc_call_fail(call, RPC_NOT_FOUND, "key", "no such key");
@@ -380,7 +388,7 @@ static void h_range(rpc_call *call, const ProtobufCMessage *in_, ProtobufCMessag
         return;
     }
     uint32_t limit = sto_range_limit(in->limit);
-    range_ctx r = {.b = {call, NULL, 0}, .cap = limit};
+    range_ctx r = {.b = {call, NULL, 0, 0}, .cap = limit};
     r.kvs = rpc_call_alloc(call, limit * sizeof(*r.kvs));
     if (!r.kvs) {
         rpc_call_fail(call, RPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
@@ -442,7 +450,7 @@ static void h_changes(rpc_call *call, const ProtobufCMessage *in_, ProtobufCMess
     uint32_t max = in->max_events ? in->max_events : CHANGES_DEFAULT;
     if (max > CHANGES_MAX)
         max = CHANGES_MAX;
-    changes_ctx x = {.b = {call, NULL, 0}, .cap = max};
+    changes_ctx x = {.b = {call, NULL, 0, 0}, .cap = max};
     x.evs = rpc_call_alloc(call, max * sizeof(*x.evs));
     if (!x.evs) {
         rpc_call_fail(call, RPC_RESOURCE_EXHAUSTED, NULL, "out of memory");

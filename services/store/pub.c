@@ -40,8 +40,6 @@ sto_pub *sto_pub_open(const char *url)
     if (!p)
         return NULL;
     int rv = nng_pub0_open(&p->sock);
-    if (rv == 0 && strncmp(url, "ipc://", 6) == 0)
-        unlink(url + 6); // a stale socket file from a killed store
     if (rv == 0)
         rv = nng_listen(p->sock, url, NULL, 0);
     if (rv) {

@@ -50,7 +50,9 @@ static void wait_us(sto_writer *w, uint64_t us)
 static void run_batch(sto_writer *w, sto_req *batch, size_t n)
 {
     sto_changes_reset(&w->changes);
+    uint64_t t0 = clock_mono_us();
     int rc = w->ops->apply(w->h, batch, clock_unix_ms(), &w->changes);
+    log_debug("apply of %zu took %llu us", n, (unsigned long long)(clock_mono_us() - t0));
     if (rc) {
         log_error("store commit failed: %d; failing %zu requests", rc, n);
         for (sto_req *r = batch; r; r = r->next)
@@ -84,8 +86,8 @@ static void *writer_main(void *arg)
             uint64_t now = clock_unix_ms();
             if (deadline && deadline <= now) {
                 // Lease work only: an empty batch expires what is due.
-                pthread_mutex_unlock(&w->mu);
                 uint64_t failed = w->stats.failed_commits;
+                pthread_mutex_unlock(&w->mu);
                 run_batch(w, NULL, 0);
                 pthread_mutex_lock(&w->mu);
                 if (w->stats.failed_commits != failed)
@@ -109,8 +111,6 @@ static void *writer_main(void *arg)
         uint64_t t0 = clock_mono_us();
         run_batch(w, batch, n);
         uint64_t took = clock_mono_us() - t0;
-        log_debug("batch %zu took %llu us, expected %zu queued %zu", n, (unsigned long long)took,
-                  w->expected, w->queue.n);
         pthread_mutex_lock(&w->mu);
         w->linger_us = took / 2 < LINGER_MIN_US   ? LINGER_MIN_US
                        : took / 2 > LINGER_MAX_US ? LINGER_MAX_US
@@ -119,6 +119,8 @@ static void *writer_main(void *arg)
         // meanwhile they make the next batch.
         w->expected = n + w->queue.n;
         w->done_us = clock_mono_us();
+        log_debug("batch of %zu done in %llu us; %zu queued meanwhile", n, (unsigned long long)took,
+                  w->queue.n);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;

@@ -310,6 +310,14 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
     if (netns)
         assert_false(link_in(NULL, ia.cps[0].host_ifname));
 
+    // A's memory limit (64 MiB) is in force on its payload cgroup, v1 or v2.
+    assert_int_equal(sh("n=0; for d in $(find /sys/fs/cgroup -maxdepth 4 -type d -name "
+                        "'lxc.payload.or-%s'); do for f in memory.limit_in_bytes memory.max; do "
+                        "[ -f $d/$f ] || continue; [ $(cat $d/$f) = 67108864 ] || exit 1; "
+                        "n=1; done; done; [ $n = 1 ]",
+                        srv),
+                     0);
+
     adapter_cp_peer p = {.address = peer, .cp = "e2e.srv.0/cp0"};
     must(adapter_configure_cp(site, cli, "cp0", addr_b, &p, &err), &err, "configure_cp b");
     must(adapter_vnf_status(site, cli, &ib, &err), &err, "status b");

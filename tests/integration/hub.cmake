@@ -5,3 +5,5 @@ outrig_script_test(hub_integration SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/integratio
     LABEL integration TIMEOUT 300)
 outrig_c_test(hub_client_test SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/hub_client_test.c
     LIBS common_hub common_util LABEL integration TIMEOUT 120)
+outrig_script_test(hub_reconnect SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/integration/hub_reconnect_test.sh
+    LABEL integration TIMEOUT 120)

@@ -73,6 +73,7 @@ static void hub_stop(hubproc *h)
     int st = 0;
     kill(h->pid, SIGTERM);
     assert_int_equal(waitpid(h->pid, &st, 0), h->pid);
+    h->pid = 0;
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
@@ -94,6 +95,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     hubproc *h = *state;
+    if (h->pid > 0) {
+        // The test failed with the hub still running: stop it.
+        kill(h->pid, SIGKILL);
+        waitpid(h->pid, NULL, 0);
+    }
     hub_client_close(h->c);
     nftw(h->dir, rm_fn, 16, FTW_DEPTH | FTW_PHYS);
     free(h);
@@ -332,6 +338,38 @@ static void test_hub_filtered_subscriber_and_publisher(void **state)
     hub_stop(h);
 }
 
+static void count_ev(const Outrig__V1__Event *ev, void *arg)
+{
+    (*(uint64_t *)arg)++;
+}
+
+static void test_hub_quiet_category_does_not_hold_position(void **state)
+{
+    hubproc *h = *state;
+    hub_start(h, NULL);
+    uint64_t n = 0;
+    const char *const cats[] = {"vnf", "host", NULL};
+    hub_subscription *s = NULL;
+    assert_int_equal(hub_subscribe(h->c, NULL, cats, 1, count_ev, &n, NULL, &s), 0);
+    publish3(h, "host", "vnf", "vnf", NULL); // host then stays quiet
+    // Busy vnf traffic for 1.5 s: never idle, so only the per-category
+    // replay of host can move the position past host's last event.
+    uint64_t first = 0, last = 0;
+    for (int i = 0; i < 150; i++) {
+        publish3(h, "vnf", "vnf", "ns", &first);
+        last = first + 2;
+        sleep_ms(10);
+    }
+    uint64_t pos = hub_subscription_position(s);
+    hub_subscription_stats st;
+    hub_subscription_stats_get(s, &st);
+    hub_unsubscribe(s);
+    assert_true(pos > 100 && pos <= last); // well past host's last event (seq 1)
+    assert_true(st.replayed < 100);        // host alone was replayed, not the vnf stream
+    assert_int_equal(n, 3 + 300);
+    hub_stop(h);
+}
+
 static void test_hub_retention_reports_lost_history(void **state)
 {
     hubproc *h = *state;
@@ -384,6 +422,7 @@ int main(void)
         T(test_hub_replay_filters_and_bounds),
         T(test_hub_durable_position_survives_restart),
         T(test_hub_filtered_subscriber_and_publisher),
+        T(test_hub_quiet_category_does_not_hold_position),
         T(test_hub_retention_reports_lost_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,8 @@ static const args_opt local_opts[] = {{"raw", 0, false, L_RAW},
 
 static void test_iter_mixes_options_and_positionals(void **state)
 {
-    char **argv = ARGV("outrig", "a", "--raw", "--file", "F", "b", "-n3", "--count=7", "-f",
-                       "G", "-o", "json");
+    char **argv = ARGV("outrig", "a", "--raw", "--file", "F", "b", "-n3", "--count=7", "-f", "G",
+                       "-o", "json");
     args_iter it;
     args_init(&it, 12, argv, 1, cli_global_opts, local_opts);
     const char *v;
@@ -186,8 +186,8 @@ static void test_environment_gives_defaults(void **state)
 
 static void test_cli_parse_accepts_global_flags_after_the_command(void **state)
 {
-    char **argv = ARGV("outrig", "store", "get", "/vnf/a", "--raw", "-o", "json", "--run-dir",
-                       "/tmp/x");
+    char **argv =
+        ARGV("outrig", "store", "get", "/vnf/a", "--raw", "-o", "json", "--run-dir", "/tmp/x");
     cli c;
     cli_init(&c);
     cli_args a;

@@ -84,6 +84,8 @@ static void test_json_escapes_quote_backslash_and_controls(void **state)
     // Characters JSON does not require to escape pass as they are.
     assert_string_equal(escaped(&j, "/ \x7f~", 4), "\"/ \x7f~\"");
     assert_string_equal(escaped(&j, "", 0), "\"\"");
+    // Empty bytes from protobuf-c come as (NULL, 0).
+    assert_string_equal(escaped(&j, NULL, 0), "\"\"");
     out_json_free(&j);
 }
 
@@ -91,7 +93,7 @@ static void test_json_keeps_valid_utf8(void **state)
 {
     out_json j;
     out_json_init(&j);
-    const char *s = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";   // café € 😀
+    const char *s = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"; // café € 😀
     assert_string_equal(escaped(&j, s, strlen(s)), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
     out_json_free(&j);
 }
@@ -108,8 +110,7 @@ static void test_json_replaces_invalid_utf8(void **state)
     // A UTF-16 surrogate encoded in UTF-8 (ED A0 80) is not valid UTF-8.
     assert_string_equal(escaped(&j, "\xed\xa0\x80", 3), "\"\\ufffd\\ufffd\\ufffd\"");
     // Above U+10FFFF (F4 90 80 80).
-    assert_string_equal(escaped(&j, "\xf4\x90\x80\x80", 4),
-                        "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+    assert_string_equal(escaped(&j, "\xf4\x90\x80\x80", 4), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
     // A sequence cut short by the end of the string.
     assert_string_equal(escaped(&j, "x\xe2\x82", 3), "\"x\\ufffd\\ufffd\"");
     out_json_free(&j);
@@ -141,8 +142,12 @@ static void test_json_base64_rfc4648_vectors(void **state)
 {
     static const struct {
         const char *in, *out;
-    } v[] = {{"", "\"\""},          {"f", "\"Zg==\""},     {"fo", "\"Zm8=\""},
-             {"foo", "\"Zm9v\""},   {"foob", "\"Zm9vYg==\""}, {"fooba", "\"Zm9vYmE=\""},
+    } v[] = {{"", "\"\""},
+             {"f", "\"Zg==\""},
+             {"fo", "\"Zm8=\""},
+             {"foo", "\"Zm9v\""},
+             {"foob", "\"Zm9vYg==\""},
+             {"fooba", "\"Zm9vYmE=\""},
              {"foobar", "\"Zm9vYmFy\""}};
     out_json j;
     out_json_init(&j);
@@ -200,41 +205,41 @@ static void test_json_misuse_is_reported(void **state)
 {
     out_json j;
 
-    out_json_init(&j);   // a value without a key inside an object
+    out_json_init(&j); // a value without a key inside an object
     out_json_object_begin(&j);
     out_json_u64(&j, 1);
     out_json_object_end(&j);
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // a key inside an array
+    out_json_init(&j); // a key inside an array
     out_json_array_begin(&j);
     out_json_key(&j, "k");
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // unclosed
+    out_json_init(&j); // unclosed
     out_json_object_begin(&j);
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // closed with the wrong bracket
+    out_json_init(&j); // closed with the wrong bracket
     out_json_object_begin(&j);
     out_json_array_end(&j);
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // a key with no value
+    out_json_init(&j); // a key with no value
     out_json_object_begin(&j);
     out_json_key(&j, "k");
     out_json_object_end(&j);
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // two top-level values
+    out_json_init(&j); // two top-level values
     out_json_u64(&j, 1);
     out_json_u64(&j, 2);
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // nothing at all
+    out_json_init(&j); // nothing at all
     assert_int_equal(finish_err(&j), -EINVAL);
 
-    out_json_init(&j);   // too deep
+    out_json_init(&j); // too deep
     for (int i = 0; i <= OUT_JSON_MAX_DEPTH; i++)
         out_json_array_begin(&j);
     assert_int_equal(finish_err(&j), -EINVAL);
@@ -247,8 +252,8 @@ static void test_utf8_valid_predicate(void **state)
     assert_true(out_utf8_valid("\xc3\xa9\xf0\x9f\x98\x80", 6));
     assert_false(out_utf8_valid("a\0b", 3));
     assert_false(out_utf8_valid("\xc3", 1));
-    assert_false(out_utf8_valid("\xe0\x80\x80", 3));   // overlong
-    assert_false(out_utf8_valid("\xed\xbf\xbf", 3));   // surrogate
+    assert_false(out_utf8_valid("\xe0\x80\x80", 3)); // overlong
+    assert_false(out_utf8_valid("\xed\xbf\xbf", 3)); // surrogate
 }
 
 static char *print_table(const out_table *t)

@@ -62,6 +62,25 @@ static void test_many_values_keep_their_addresses(void **state)
     metrics_free(r);
 }
 
+static void bump(void *arg) { metrics_inc(arg, 10); }
+
+static void test_every_render_hook_runs_before_render(void **state)
+{
+    metrics_registry *r = metrics_new("h");
+    metrics_value *a = metrics_add(r, METRICS_GAUGE, "a", NULL, NULL);
+    metrics_value *b = metrics_add(r, METRICS_GAUGE, "b", NULL, NULL);
+    assert_int_equal(metrics_on_render(r, bump, a), 0);
+    assert_int_equal(metrics_on_render(r, bump, b), 0);
+    char *text = metrics_render(r);
+    assert_non_null(strstr(text, "h_a 10\n"));
+    assert_non_null(strstr(text, "h_b 10\n"));
+    free(text);
+    for (int i = 2; i < 8; i++)
+        assert_int_equal(metrics_on_render(r, bump, a), 0);
+    assert_int_not_equal(metrics_on_render(r, bump, a), 0);
+    metrics_free(r);
+}
+
 static void test_served_over_http(void **state)
 {
     metrics_registry *r = metrics_new("outrig_http");
@@ -106,6 +125,7 @@ int main(void)
         cmocka_unit_test(test_render_prometheus_text),
         cmocka_unit_test(test_bad_names_are_refused),
         cmocka_unit_test(test_many_values_keep_their_addresses),
+        cmocka_unit_test(test_every_render_hook_runs_before_render),
         cmocka_unit_test(test_served_over_http),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

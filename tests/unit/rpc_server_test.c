@@ -5,11 +5,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <nng/nng.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "echo_service.h"
@@ -245,6 +248,102 @@ static void test_health_check_and_list_methods(void **state)
     protobuf_c_message_free_unpacked(&r->base, NULL);
 }
 
+static void raw_echo(rpc_call *call, const uint8_t *in, size_t len, void *arg)
+{
+    if (len > 0 && in[0] == 'X') {
+        rpc_call_fail(call, RPC_INVALID_ARGUMENT, "data[0]", "must not be X");
+        return;
+    }
+    uint8_t buf[256];
+    size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+    buf[0] = 'R';
+    memcpy(buf + 1, in, n);
+    rpc_call_done_raw(call, buf, n + 1);
+}
+
+static void test_raw_method_carries_bytes_both_ways(void **state)
+{
+    fixture *f = *state;
+    // Raw methods are added before start; use a second server on its own socket.
+    char url[160];
+    snprintf(url, sizeof url, "ipc://%s/raw.sock", f->dir);
+    rpc_server *s = rpc_server_new(NULL);
+    assert_int_equal(rpc_server_add_raw(s, "/outrig.v1.Raw/Echo", "Bytes", "Bytes", raw_echo, NULL),
+                     0);
+    assert_int_equal(rpc_server_add_raw(s, "/outrig.v1.Raw/Echo", "Bytes", "Bytes", raw_echo, NULL),
+                     -EEXIST);
+    assert_int_equal(rpc_server_add_raw(s, "bad name", "Bytes", "Bytes", raw_echo, NULL), -EINVAL);
+    assert_int_equal(rpc_server_listen(s, url), 0);
+    assert_int_equal(rpc_server_start(s), 0);
+    rpc_client *c = rpc_client_open(url, NULL);
+    void *out = NULL;
+    size_t len = 0;
+    rpc_status st;
+    assert_int_equal(rpc_client_call_bytes(c, "/outrig.v1.Raw/Echo", "abc", 3, &out, &len, NULL,
+                                           &st),
+                     RPC_OK);
+    assert_int_equal(len, 4);
+    assert_memory_equal(out, "Rabc", 4);
+    free(out);
+    assert_int_equal(rpc_client_call_bytes(c, "/outrig.v1.Raw/Echo", "Xz", 2, &out, &len, NULL,
+                                           &st),
+                     RPC_INVALID_ARGUMENT);
+    assert_string_equal(st.field, "data[0]");
+    assert_null(out);
+    rpc_client_close(c);
+    rpc_server_free(s);
+    unlink(url + 6);
+}
+
+// A client that connects and leaves during nng's handshake can wedge an nng
+// 1.5 ipc listener for good (nng#1518). The watchdog must bring it back.
+static void raw_connect_close(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path)
+        return;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        ssize_t w = write(fd, "\0SP\0\0\x30\0\0", 8);
+        (void)w;
+    }
+    close(fd);
+}
+
+static rpc_code fresh_call(const char *url)
+{
+    rpc_client_opts co = {.timeout_ms = 1000, .connect_wait_ms = 500};
+    rpc_client *c = rpc_client_open(url, &co);
+    Outrig__V1__HealthCheckRequest in = OUTRIG__V1__HEALTH_CHECK_REQUEST__INIT;
+    rpc_code code = rpc_client_call(c, "/outrig.v1.Health/Check", &in.base, NULL, NULL, NULL, NULL);
+    rpc_client_close(c);
+    return code;
+}
+
+static void test_watchdog_recovers_listener_wedged_by_aborted_handshake(void **state)
+{
+    fixture *f = *state;
+    char url[160];
+    snprintf(url, sizeof url, "ipc://%s/wd.sock", f->dir);
+    rpc_server_opts o = {.name = "wd", .watchdog_ms = 200};
+    rpc_server *s = rpc_server_new(&o);
+    assert_int_equal(rpc_server_listen(s, url), 0);
+    assert_int_equal(rpc_server_start(s), 0);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 5; i++)
+            raw_connect_close(url + 6);
+        usleep(100 * 1000);
+        // Within a few watchdog periods a fresh client gets through again.
+        rpc_code code = RPC_UNAVAILABLE;
+        for (int t = 0; t < 10 && code != RPC_OK; t++)
+            code = fresh_call(url);
+        assert_int_equal(code, RPC_OK);
+    }
+    rpc_server_free(s);
+    unlink(url + 6);
+}
+
 typedef struct conc_arg {
     rpc_client *cli;
     int ok;
@@ -359,6 +458,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_calls_run_concurrently_not_one_at_a_time, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_server_is_unavailable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_method_carries_bytes_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watchdog_recovers_listener_wedged_by_aborted_handshake,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_call_is_retried_until_server_appears,
                                         setup, teardown),
     };

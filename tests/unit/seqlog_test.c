@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,55 @@ static void test_seqlog_retention_by_age_keeps_active(void **state)
     seqlog_close(l);
 }
 
+typedef struct reader {
+    seqlog *l;
+    volatile int stop;
+    long reads, bad;
+} reader;
+
+static int check_fn(uint64_t seq, const void *data, size_t len, void *arg)
+{
+    reader *r = arg;
+    char want[32];
+    int n = snprintf(want, sizeof want, "r%llu", (unsigned long long)seq);
+    if ((size_t)n != len || memcmp(want, data, len) != 0)
+        r->bad++;
+    return 0;
+}
+
+static void *reader_main(void *arg)
+{
+    reader *r = arg;
+    while (!r->stop) {
+        uint64_t next = 0;
+        long n = seqlog_read(r->l, 1, 500, 0, check_fn, r, &next);
+        if (n < 0)
+            r->bad++;
+        r->reads++;
+    }
+    return NULL;
+}
+
+static void test_seqlog_reads_while_appending_and_retaining(void **state)
+{
+    seqlog *l = NULL;
+    seqlog_opts o = {.segment_bytes = 2048, .retain_bytes = 8192, .sync = SEQLOG_SYNC_NEVER};
+    assert_int_equal(seqlog_open(*state, &o, &l), 0);
+    reader r = {.l = l};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
+    for (int i = 0; i < 300; i++) {
+        append_n(l, 10, 10);
+        assert_true(seqlog_retain(l, 0) >= 0);
+    }
+    r.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(r.bad, 0);
+    assert_true(r.reads > 0);
+    check_range(l, seqlog_first(l), 3000);
+    seqlog_close(l);
+}
+
 static void test_seqlog_retention_plan(void **state)
 {
     seqlog_seginfo s[4] = {{100, 1000}, {100, 2000}, {100, 3000}, {100, 4000}};
@@ -348,6 +398,7 @@ int main(void)
         T(test_seqlog_corrupt_middle_segment_drops_later),
         T(test_seqlog_retention_by_size),
         T(test_seqlog_retention_by_age_keeps_active),
+        T(test_seqlog_reads_while_appending_and_retaining),
         cmocka_unit_test(test_seqlog_retention_plan),
         T(test_seqlog_large_record_and_crc),
     };

@@ -202,6 +202,33 @@ static void test_seqsync_listed_topics_bound_position(void **state)
     seqsync_free(s);
 }
 
+static void test_seqsync_topic_caught_up_moves_one_floor(void **state)
+{
+    seqsync *s = seqsync_new(1);
+    const char *const topics[] = {"vnf", "ns", NULL};
+    assert_int_equal(seqsync_follow(s, topics), 0);
+    uint64_t from = 0;
+    assert_int_equal(offer(s, "ns", 3, 0, &from), SEQSYNC_DELIVER);
+    assert_int_equal(offer(s, "vnf", 9, 0, &from), SEQSYNC_DELIVER);
+    assert_int_equal(seqsync_position(s), 3); // ns is quiet since 3
+    assert_int_equal(seqsync_topic_floor(s, "ns"), 3);
+    // A replay of ns alone up to 12 found nothing more.
+    seqsync_topic_caught_up(s, "ns", 12);
+    assert_int_equal(seqsync_topic_floor(s, "ns"), 12);
+    assert_int_equal(seqsync_topic_floor(s, "vnf"), 9);
+    assert_int_equal(seqsync_position(s), 9);
+    assert_int_equal(offer(s, "ns", 11, 3, &from), SEQSYNC_SKIP);
+    assert_int_equal(offer(s, "ns", 14, 3, &from), SEQSYNC_DELIVER);
+    // It also settles a pending gap of that topic.
+    assert_int_equal(offer(s, "vnf", 20, 15, &from), SEQSYNC_GAP);
+    assert_int_equal(seqsync_position(s), 9);
+    seqsync_topic_caught_up(s, "vnf", 19);
+    assert_int_equal(offer(s, "vnf", 20, 15, &from), SEQSYNC_DELIVER);
+    assert_int_equal(seqsync_position(s), 14);
+    assert_int_equal(seqsync_topic_floor(s, "unknown"), 0);
+    seqsync_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_seqsync_null_topic_and_free_null),
         cmocka_unit_test(test_seqsync_all_topics_position_is_exact),
         cmocka_unit_test(test_seqsync_listed_topics_bound_position),
+        cmocka_unit_test(test_seqsync_topic_caught_up_moves_one_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,8 @@ static int teardown(void **s)
     unlink(p);
     snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
     unlink(p);
+    snprintf(p, sizeof(p), "%s/outrig-store.lock", f->dir);
+    unlink(p);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -390,6 +392,14 @@ static void test_history_compaction_reports_compact_revision(void **s)
     assert_int_equal(in.compact_revision, 21);
 }
 
+static void test_second_open_of_same_dir_is_refused(void **s)
+{
+    fx *f = *s;
+    void *h2 = NULL;
+    assert_int_equal(f->ops->open(&f->cfg, 1000, &h2), -EBUSY);
+    assert_null(h2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -407,6 +417,7 @@ int main(void)
         T(test_leases_survive_reopen_with_fresh_ttl),
         T(test_batch_applies_all_in_one_commit),
         T(test_history_compaction_reports_compact_revision),
+        T(test_second_open_of_same_dir_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,45 @@ static void test_bad_mmio_marks_vm_failed(void **state)
     free(g.buf);
 }
 
+static void test_bad_port_marks_vm_failed(void **state)
+{
+    guest_img g = load("bad-mmio");
+    vmm_config c = config(&g, 1);
+    c.params[0] = 1;
+    vmm_vm *vm = boot(&c);
+    assert_int_equal(vmm_wait(vm, 5000), 0);
+    assert_int_equal(vmm_get_state(vm), VMM_FAILED);
+    assert_non_null(strstr(vmm_fail_reason(vm), "bad port write 0x99"));
+    vmm_destroy(vm);
+    free(g.buf);
+}
+
+static void test_kick_reenters_a_halted_guest(void **state)
+{
+    guest_img g = load("idle");
+    vmm_config c = config(&g, 1);
+    vmm_vm *vm = boot(&c);
+    vmm_vcpu_stats st;
+    uint64_t until = clock_mono_ms() + 5000;
+    do {
+        usleep(1000);
+        vmm_vcpu_stats_get(vm, 0, &st);
+    } while (st.hlt_exits < 1 && clock_mono_ms() < until);
+    assert_int_equal(st.hlt_exits, 1);
+    vmm_nudge(vm);  // wakes the thread but gives the guest no reason to run
+    usleep(5000);
+    vmm_vcpu_stats_get(vm, 0, &st);
+    assert_int_equal(st.hlt_exits, 1);
+    vmm_kick(vm);  // re-enters: the guest loops back to its HLT
+    do {
+        usleep(1000);
+        vmm_vcpu_stats_get(vm, 0, &st);
+    } while (st.hlt_exits < 2 && clock_mono_ms() < until);
+    assert_int_equal(st.hlt_exits, 2);
+    vmm_destroy(vm);
+    free(g.buf);
+}
+
 static void test_idle_worker_completes_posted_items(void **state)
 {
     guest_img g = load("idle-worker");
@@ -224,8 +263,7 @@ static void test_idle_worker_completes_posted_items(void **state)
 
 static void count_doorbell(void *arg, vmm_vm *vm, uint32_t value)
 {
-    uint32_t *last = arg;
-    *last = value;
+    __atomic_store_n((uint32_t *)arg, value, __ATOMIC_SEQ_CST);
 }
 
 static void test_doorbell_reaches_the_host(void **state)
@@ -243,7 +281,7 @@ static void test_doorbell_reaches_the_host(void **state)
     uint64_t until = clock_mono_ms() + 5000;
     while (__atomic_load_n(&last, __ATOMIC_SEQ_CST) == 0 && clock_mono_ms() < until)
         usleep(1000);
-    assert_int_equal(last, 2);  // done_head after the second completion
+    assert_int_equal(__atomic_load_n(&last, __ATOMIC_SEQ_CST), 2);  // done_head after item 2
     vmm_vcpu_stats st;
     vmm_vcpu_stats_get(vm, 0, &st);
     assert_int_equal(st.doorbells, 1);
@@ -292,10 +330,10 @@ static void test_stop_pulls_a_spinning_guest_out(void **state)
 static bool count_idle(void *arg, vmm_vm *vm, unsigned vcpu)
 {
     int *n = arg;
-    if (*n >= 5)
+    if (__atomic_load_n(n, __ATOMIC_SEQ_CST) >= 5)
         return false;
     assert_false(vmm_guest_wants_cpu(vm, vcpu));
-    (*n)++;
+    __atomic_fetch_add(n, 1, __ATOMIC_SEQ_CST);
     return true;
 }
 
@@ -449,6 +487,8 @@ int main(void)
         BOTH(test_hello_on_two_pinned_vcpus),
         BOTH(test_triple_fault_marks_vm_failed),
         BOTH(test_bad_mmio_marks_vm_failed),
+        BOTH(test_bad_port_marks_vm_failed),
+        BOTH(test_kick_reenters_a_halted_guest),
         BOTH(test_idle_worker_completes_posted_items),
         BOTH(test_doorbell_reaches_the_host),
         BOTH(test_spinner_halts_for_its_idle_part),

@@ -72,7 +72,7 @@ int args_next(args_iter *it, const char **value)
             return ARGS_ERROR;
         }
         if (a[2] != '\0')
-            inline_val = a + 2;   // -ojson
+            inline_val = a + 2; // -ojson
     }
     it->i++;
     if (!o->has_value) {

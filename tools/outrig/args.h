@@ -10,25 +10,26 @@
 
 // One option: --name [VALUE], or -c [VALUE] when short_name is set.
 typedef struct args_opt {
-    const char *name;      // long name without dashes; NULL ends a table
-    char short_name;       // 0 = none
+    const char *name; // long name without dashes; NULL ends a table
+    char short_name;  // 0 = none
     bool has_value;
-    int id;                // > 0, returned by args_next
+    int id; // > 0, returned by args_next
 } args_opt;
 
 enum {
-    ARGS_END = 0,          // no more arguments
-    ARGS_POSITIONAL = -1,  // *value is a positional argument ("-" included)
-    ARGS_ERROR = -2,       // it->err says what is wrong
+    ARGS_END = 0,         // no more arguments
+    ARGS_POSITIONAL = -1, // *value is a positional argument ("-" included)
+    ARGS_ERROR = -2,      // it->err says what is wrong
 };
 
 typedef struct args_iter {
     int argc;
     char **argv;
     int i;
-    const args_opt *tables[2];   // searched in order; either may be NULL
-    bool stop_at_positional;     // leave the first positional in place (ARGS_POSITIONAL, i not advanced past it)
-    bool only_positionals;       // after "--"
+    const args_opt *tables[2]; // searched in order; either may be NULL
+    bool stop_at_positional; // leave the first positional in place (ARGS_POSITIONAL, i not advanced
+                             // past it)
+    bool only_positionals;   // after "--"
     char err[160];
 } args_iter;
 

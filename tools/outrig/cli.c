@@ -72,8 +72,7 @@ int cli_global_opt(cli *c, int id, const char *v, char *err, size_t errlen)
     case CLI_OPT_TIMEOUT: {
         uint32_t ms;
         if (args_parse_u32(v, 3600u * 1000u, &ms) != 0 || ms == 0) {
-            snprintf(err, errlen, "bad value for --timeout: '%.40s' (milliseconds, 1..3600000)",
-                     v);
+            snprintf(err, errlen, "bad value for --timeout: '%.40s' (milliseconds, 1..3600000)", v);
             return -EINVAL;
         }
         c->timeout_ms = ms;
@@ -124,8 +123,8 @@ int cli_usage(const char *synopsis, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
-int cli_parse(cli *c, const char *synopsis, int argc, char **argv, int from,
-              const args_opt *local, int min_pos, int max_pos, cli_args *out)
+int cli_parse(cli *c, const char *synopsis, int argc, char **argv, int from, const args_opt *local,
+              int min_pos, int max_pos, cli_args *out)
 {
     memset(out, 0, sizeof(*out));
     args_iter it;
@@ -165,8 +164,7 @@ int cli_parse(cli *c, const char *synopsis, int argc, char **argv, int from,
     return 0;
 }
 
-int cli_next_word(cli *c, const char *synopsis, int argc, char **argv, int *from,
-                  const char **name)
+int cli_next_word(cli *c, const char *synopsis, int argc, char **argv, int *from, const char **name)
 {
     args_iter it;
     args_init(&it, argc, argv, *from, cli_global_opts, NULL);

@@ -15,28 +15,28 @@
 // Exit codes of the outrig command.
 enum {
     CLI_EXIT_OK = 0,
-    CLI_EXIT_FAIL = 1,          // an RPC or operation error
-    CLI_EXIT_USAGE = 2,         // bad arguments
-    CLI_EXIT_UNREACHABLE = 3,   // an endpoint could not be reached
+    CLI_EXIT_FAIL = 1,        // an RPC or operation error
+    CLI_EXIT_USAGE = 2,       // bad arguments
+    CLI_EXIT_UNREACHABLE = 3, // an endpoint could not be reached
 };
 
 typedef enum { CLI_FMT_TABLE, CLI_FMT_JSON } cli_format;
 
 #define CLI_URL_MAX 512
-#define CLI_DIR_MAX 480   // leaves room for "ipc://" + dir + "/outrigd.sock"
+#define CLI_DIR_MAX 480 // leaves room for "ipc://" + dir + "/outrigd.sock"
 #define CLI_MAX_POS 32
 #define CLI_MAX_OPTS 16
 #define CLI_TIMEOUT_DEFAULT_MS 5000u
 
 typedef struct cli {
     char run_dir[CLI_DIR_MAX];
-    char store_url[CLI_URL_MAX];   // "" until resolved from run_dir
+    char store_url[CLI_URL_MAX]; // "" until resolved from run_dir
     char hub_url[CLI_URL_MAX];
     char driver_url[CLI_URL_MAX];
     uint32_t timeout_ms;
     char token[256];
     cli_format format;
-    FILE *out;                     // stdout; errors always go to stderr
+    FILE *out; // stdout; errors always go to stderr
 } cli;
 
 // Global flag ids (args_opt.id), shared by every command.
@@ -76,8 +76,8 @@ typedef struct cli_args {
 // flags to c. Between min_pos and max_pos positionals. On a usage error
 // prints it with the synopsis and returns CLI_EXIT_USAGE; on --help prints the
 // synopsis and returns -1 (the caller exits 0); else 0.
-int cli_parse(cli *c, const char *synopsis, int argc, char **argv, int from,
-              const args_opt *local, int min_pos, int max_pos, cli_args *out);
+int cli_parse(cli *c, const char *synopsis, int argc, char **argv, int from, const args_opt *local,
+              int min_pos, int max_pos, cli_args *out);
 // Reads global flags from argv[*from] up to the next word, a (sub)command
 // name: *name gets it and *from the index after it. Returns 0, CLI_EXIT_USAGE
 // (printed with synopsis; also when no word is left), or -1 after --help.
@@ -108,7 +108,7 @@ rpc_client_opts cli_client_opts(const cli *c);
 // Checks the address and opens a raw RPC client for it. Returns 0 or
 // CLI_EXIT_UNREACHABLE (message printed).
 int cli_connect(cli *c, cli_endpoint *ep, const char *name, const char *url);
-void cli_disconnect(cli_endpoint *ep);   // a zeroed endpoint is fine
+void cli_disconnect(cli_endpoint *ep); // a zeroed endpoint is fine
 
 // Calls a method with the global timeout and token. On failure prints either
 // the unreachable message (UNAVAILABLE: exit 3) or "CODE: message (field)"

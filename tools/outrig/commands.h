@@ -14,6 +14,8 @@ int cmd_events(cli *c, int argc, char **argv, int from);
 int cmd_read_file(const char *path, size_t max, char **data, size_t *len);
 // "2026-11-26T13:08:48.123Z" for Unix ms (t = 0 gives "-").
 void cmd_format_time(uint64_t unix_ms, char *buf, size_t len);
+// A duration as "3d4h", "2h5m", "4m10s" or "12s" (two units at most).
+void cmd_format_uptime(uint64_t ms, char *buf, size_t len);
 // Bytes as a JSON member: "<name>" when valid UTF-8, else "<name>_base64".
 void cmd_json_bytes(out_json *j, const char *name, const void *data, size_t len);
 

@@ -11,8 +11,8 @@
 
 #define SYN_EVENTS "outrig events tail|publish ... (outrig events CMD --help)"
 #define SYN_TAIL "outrig events tail [--from SEQ] [CATEGORY...] [--count N] [-o table|json]"
-#define SYN_PUBLISH \
-    "outrig events publish CATEGORY TYPE ID [PAYLOAD | - | --file F] [--source S] " \
+#define SYN_PUBLISH                                                                                \
+    "outrig events publish CATEGORY TYPE ID [PAYLOAD | - | --file F] [--source S] "                \
     "[-o table|json]"
 
 enum { OPT_FROM = 1, OPT_COUNT, OPT_FILE, OPT_SOURCE };
@@ -21,7 +21,7 @@ enum { OPT_FROM = 1, OPT_COUNT, OPT_FILE, OPT_SOURCE };
 
 typedef struct tail_ctx {
     cli *c;
-    uint64_t count;   // stop after this many events; 0 = never
+    uint64_t count; // stop after this many events; 0 = never
     atomic_uint_fast64_t seen;
     out_json j;
 } tail_ctx;
@@ -49,8 +49,8 @@ static void tail_event(const Outrig__V1__Event *ev, void *arg)
         char when[40], payload[PAYLOAD_CELL_MAX];
         cmd_format_time(ev->time_unix_ms, when, sizeof(when));
         out_cell_bytes(ev->payload.data, ev->payload.len, payload, sizeof(payload));
-        fprintf(t->c->out, "%-8" PRIu64 " %s %s.%s %s%s%s\n", ev->seq, when, ev->category,
-                ev->type, ev->id && ev->id[0] ? ev->id : "-", payload[0] ? " " : "", payload);
+        fprintf(t->c->out, "%-8" PRIu64 " %s %s.%s %s%s%s\n", ev->seq, when, ev->category, ev->type,
+                ev->id && ev->id[0] ? ev->id : "-", payload[0] ? " " : "", payload);
         cli_flush(t->c);
     }
     atomic_fetch_add(&t->seen, 1);
@@ -61,7 +61,20 @@ static int hub_fail(cli *c, rpc_code code, const rpc_status *st)
     return cli_report("outrig-hub", c->hub_url, code, st);
 }
 
-static int do_tail(cli *c, hub_client *hc, const cli_args *a)
+// Opens the client once the arguments are known to be good, right before the
+// first call: a peer that connects and leaves mid-handshake can wedge an nng
+// 1.5.2 listener (nanomsg/nng#1518), so no command connects just to give up.
+static int hub_open(cli *c, hub_client **hc)
+{
+    int rc = cli_check_reachable("outrig-hub", c->hub_url);
+    if (rc)
+        return rc;
+    rpc_client_opts o = cli_client_opts(c);
+    *hc = hub_client_open(c->hub_url, &o);
+    return *hc ? 0 : hub_fail(c, RPC_UNAVAILABLE, NULL);
+}
+
+static int do_tail(cli *c, hub_client **hcp, const cli_args *a)
 {
     uint64_t from, count;
     int rc = cli_arg_u64(a, OPT_FROM, SYN_TAIL, 0, &from);
@@ -72,11 +85,14 @@ static int do_tail(cli *c, hub_client *hc, const cli_args *a)
     const char *cats[CLI_MAX_POS + 1];
     for (int i = 0; i < a->npos; i++) {
         if (!hub_category_valid(a->pos[i]))
-            return cli_usage(SYN_TAIL, "bad category '%.40s' ([a-z][a-z0-9_-]{0,31})",
-                             a->pos[i]);
+            return cli_usage(SYN_TAIL, "bad category '%.40s' ([a-z][a-z0-9_-]{0,31})", a->pos[i]);
         cats[i] = a->pos[i];
     }
     cats[a->npos] = NULL;
+    rc = hub_open(c, hcp);
+    if (rc)
+        return rc;
+    hub_client *hc = *hcp;
     // One call first, so that an unreachable hub is reported, not waited on.
     rpc_status st;
     rpc_code code = hub_info(hc, NULL, NULL, NULL, &st);
@@ -104,8 +120,10 @@ static int do_tail(cli *c, hub_client *hc, const cli_args *a)
         hub_subscription_stats hs;
         hub_subscription_stats_get(sub, &hs);
         if (hs.lost_history > lost) {
-            fprintf(stderr, "outrig: %" PRIu64 " events were removed by retention before they "
-                    "could be read\n", hs.lost_history - lost);
+            fprintf(stderr,
+                    "outrig: %" PRIu64 " events were removed by retention before they "
+                    "could be read\n",
+                    hs.lost_history - lost);
             lost = hs.lost_history;
         }
     }
@@ -115,7 +133,7 @@ static int do_tail(cli *c, hub_client *hc, const cli_args *a)
     return 0;
 }
 
-static int do_publish(cli *c, hub_client *hc, const cli_args *a)
+static int do_publish(cli *c, hub_client **hcp, const cli_args *a)
 {
     const char *file = cli_arg(a, OPT_FILE);
     if (file && a->npos == 4)
@@ -143,9 +161,14 @@ static int do_publish(cli *c, hub_client *hc, const cli_args *a)
         .payload = payload,
         .payload_len = len,
     };
+    int rc = hub_open(c, hcp);
+    if (rc) {
+        free(owned);
+        return rc;
+    }
     uint64_t seq = 0;
     rpc_status st;
-    rpc_code code = hub_publish(hc, &ev, 1, &seq, &st);
+    rpc_code code = hub_publish(*hcp, &ev, 1, &seq, &st);
     free(owned);
     if (code != RPC_OK)
         return hub_fail(c, code, &st);
@@ -155,7 +178,7 @@ static int do_publish(cli *c, hub_client *hc, const cli_args *a)
         out_json_object_begin(&j);
         out_json_kv_u64(&j, "seq", seq);
         out_json_object_end(&j);
-        int rc = cli_print_json(c, &j);
+        rc = cli_print_json(c, &j);
         out_json_free(&j);
         return rc;
     }
@@ -173,7 +196,7 @@ static const struct {
     const char *synopsis;
     const args_opt *opts;
     int min_pos, max_pos;
-    int (*fn)(cli *c, hub_client *hc, const cli_args *a);
+    int (*fn)(cli *c, hub_client **hc, const cli_args *a);
 } subcommands[] = {
     {"tail", SYN_TAIL, tail_opts, 0, CLI_MAX_POS, do_tail},
     {"publish", SYN_PUBLISH, publish_opts, 3, 4, do_publish},
@@ -193,14 +216,8 @@ int cmd_events(cli *c, int argc, char **argv, int from)
                        subcommands[i].min_pos, subcommands[i].max_pos, &a);
         if (rc)
             return rc < 0 ? 0 : rc;
-        rc = cli_check_reachable("outrig-hub", c->hub_url);
-        if (rc)
-            return rc;
-        rpc_client_opts o = cli_client_opts(c);
-        hub_client *hc = hub_client_open(c->hub_url, &o);
-        if (!hc)
-            return hub_fail(c, RPC_UNAVAILABLE, NULL);
-        rc = subcommands[i].fn(c, hc, &a);
+        hub_client *hc = NULL; // opened by the command once its arguments are good
+        rc = subcommands[i].fn(c, &hc, &a);
         hub_client_close(hc);
         return rc;
     }

@@ -5,14 +5,14 @@
 #include "commands.h"
 #include "util/log.h"
 
-#define SYNOPSIS                                                                         \
-    "outrig [--run-dir DIR] [--store URL] [--hub URL] [--driver URL] [--timeout MS]\n"   \
-    "              [--token T] [-o table|json] COMMAND ...\n"                            \
-    "commands:\n"                                                                        \
-    "  status                                  services run by outrigd and their health\n" \
-    "  store get|put|ls|del|watch ...          the state store\n"                        \
-    "  events tail|publish ...                 the event hub\n"                          \
-    "  version                                 print the version\n"                      \
+#define SYNOPSIS                                                                                   \
+    "outrig [--run-dir DIR] [--store URL] [--hub URL] [--driver URL] [--timeout MS]\n"             \
+    "              [--token T] [-o table|json] COMMAND ...\n"                                      \
+    "commands:\n"                                                                                  \
+    "  status                                  services run by outrigd and their health\n"         \
+    "  store get|put|ls|del|watch ...          the state store\n"                                  \
+    "  events tail|publish ...                 the event hub\n"                                    \
+    "  version                                 print the version\n"                                \
     "exit codes: 0 ok, 1 operation failed, 2 bad arguments, 3 endpoint unreachable"
 
 static int cmd_version(cli *c, int argc, char **argv, int from)

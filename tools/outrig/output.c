@@ -87,7 +87,7 @@ static void fail(out_json *j, int err)
 
 static void put(out_json *j, const char *s, size_t n)
 {
-    if (j->err)
+    if (j->err || n == 0)
         return;
     if (j->len + n + 1 > j->cap) {
         size_t cap = j->cap ? j->cap : 256;
@@ -116,7 +116,7 @@ static void before_value(out_json *j)
 {
     if (j->depth == 0) {
         if (j->len > 0)
-            fail(j, -EINVAL);   // a second top-level value
+            fail(j, -EINVAL); // a second top-level value
         return;
     }
     int d = j->depth - 1;
@@ -154,17 +154,29 @@ static void close_(out_json *j, bool object)
     put(j, object ? "}" : "]", 1);
 }
 
-void out_json_object_begin(out_json *j) { open_(j, true); }
-void out_json_object_end(out_json *j) { close_(j, true); }
-void out_json_array_begin(out_json *j) { open_(j, false); }
-void out_json_array_end(out_json *j) { close_(j, false); }
+void out_json_object_begin(out_json *j)
+{
+    open_(j, true);
+}
+void out_json_object_end(out_json *j)
+{
+    close_(j, true);
+}
+void out_json_array_begin(out_json *j)
+{
+    open_(j, false);
+}
+void out_json_array_end(out_json *j)
+{
+    close_(j, false);
+}
 
 static void put_escaped(out_json *j, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
     put(j, "\"", 1);
-    size_t run = 0;   // start of the current stretch of bytes copied as they are
+    size_t run = 0; // start of the current stretch of bytes copied as they are
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
@@ -224,6 +236,8 @@ void out_json_key(out_json *j, const char *key)
 
 void out_json_strn(out_json *j, const char *s, size_t n)
 {
+    if (n == 0)
+        s = ""; // an empty protobuf bytes field has data == NULL
     before_value(j);
     put_escaped(j, s, n);
 }
@@ -318,7 +332,7 @@ const char *out_json_finish(out_json *j, int *err)
 
 struct out_table {
     size_t ncols;
-    size_t nrows, cap;   // rows[0] holds the headers
+    size_t nrows, cap; // rows[0] holds the headers
     char ***rows;
 };
 

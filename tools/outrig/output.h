@@ -18,10 +18,10 @@ typedef struct out_json {
     char *buf;
     size_t len, cap;
     int depth;
-    bool in_object[OUT_JSON_MAX_DEPTH];   // per level: object (true) or array
+    bool in_object[OUT_JSON_MAX_DEPTH]; // per level: object (true) or array
     bool need_comma[OUT_JSON_MAX_DEPTH];
-    bool after_key;                       // a key was written, its value is due
-    int err;                              // first error, 0 if none
+    bool after_key; // a key was written, its value is due
+    int err;        // first error, 0 if none
 } out_json;
 
 // Starts an empty document. out_json_free releases it (a zeroed struct is fine).
@@ -36,7 +36,8 @@ void out_json_array_begin(out_json *j);
 void out_json_array_end(out_json *j);
 // An object member's name; the next call writes its value.
 void out_json_key(out_json *j, const char *key);
-// A string, escaped; invalid UTF-8 bytes become U+FFFD. NULL writes null.
+// A string, escaped; invalid UTF-8 bytes become U+FFFD. NULL writes null
+// (for strn: s may be NULL when n is 0, an empty string).
 void out_json_str(out_json *j, const char *s);
 void out_json_strn(out_json *j, const char *s, size_t n);
 void out_json_u64(out_json *j, uint64_t v);
@@ -65,7 +66,7 @@ typedef struct out_table out_table;
 
 // A table with ncols columns named by headers (copied). NULL on ENOMEM.
 out_table *out_table_new(size_t ncols, const char *const *headers);
-void out_table_free(out_table *t);   // NULL is a no-op
+void out_table_free(out_table *t); // NULL is a no-op
 // Appends a row of ncols cells (copied; NULL shows as "-"). 0 or -ENOMEM.
 int out_table_add(out_table *t, const char *const *cells);
 // Prints the headers and rows, each column padded to its widest cell and

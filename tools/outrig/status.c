@@ -16,30 +16,39 @@
 typedef struct svc_row {
     char name[64];
     char address[CLI_URL_MAX];
-    const char *health;        // SERVING, NOT_SERVING, UNREACHABLE, DISABLED
-    const char *state;         // the driver's view (STARTING, BACKOFF...), NULL if unknown
+    const char *health; // SERVING, NOT_SERVING, UNREACHABLE, DISABLED
+    const char *state;  // the driver's view (STARTING, BACKOFF...), NULL if unknown
     uint32_t restarts;
     bool from_driver;
     uint32_t pid;
     uint64_t started_unix_ms;
     char version[32];
-    char error[300];           // why it is not SERVING, "" if it is
+    char error[300]; // why it is not SERVING, "" if it is
 } svc_row;
+
+// Marks r unreachable or not serving for `why`, keeping what the driver said
+// (its last exit) after it.
+static void probe_failed(svc_row *r, const char *health, const char *why)
+{
+    char driver_note[sizeof(r->error)];
+    snprintf(driver_note, sizeof(driver_note), "%s", r->error);
+    r->health = health;
+    snprintf(r->error, sizeof(r->error), "%.140s%s%.150s", why, driver_note[0] ? "; " : "",
+             driver_note);
+}
 
 // Asks one service for its health: fills health, pid, start time and version.
 static void probe(cli *c, svc_row *r)
 {
     if (!cli_check_reachable_quiet(r->address)) {
-        r->health = "UNREACHABLE";
-        snprintf(r->error, sizeof(r->error), "UNAVAILABLE: no socket at %s", r->address);
+        probe_failed(r, "UNREACHABLE", "UNAVAILABLE: no socket");
         return;
     }
     cli_endpoint ep = {.name = r->name, .url = r->address};
     rpc_client_opts o = cli_client_opts(c);
     ep.client = rpc_client_open(r->address, &o);
     if (!ep.client) {
-        r->health = "UNREACHABLE";
-        snprintf(r->error, sizeof(r->error), "cannot use address");
+        probe_failed(r, "UNREACHABLE", "cannot use the address");
         return;
     }
     Outrig__V1__HealthCheckRequest req = OUTRIG__V1__HEALTH_CHECK_REQUEST__INIT;
@@ -49,8 +58,9 @@ static void probe(cli *c, svc_row *r)
                                    &outrig__v1__health_check_response__descriptor,
                                    (ProtobufCMessage **)&resp, &st);
     if (code != RPC_OK) {
-        r->health = code == RPC_UNAVAILABLE ? "UNREACHABLE" : "NOT_SERVING";
-        snprintf(r->error, sizeof(r->error), "%s: %s", rpc_code_name(code), st.message);
+        char why[sizeof(st.message) + 32];
+        snprintf(why, sizeof(why), "%s: %.120s", rpc_code_name(code), st.message);
+        probe_failed(r, code == RPC_UNAVAILABLE ? "UNREACHABLE" : "NOT_SERVING", why);
     } else {
         r->health = resp->status == OUTRIG__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
                         ? "SERVING"
@@ -67,20 +77,6 @@ static void probe(cli *c, svc_row *r)
         protobuf_c_message_free_unpacked(&resp->base, NULL);
     }
     rpc_client_close(ep.client);
-}
-
-// "3d4h", "2h5m", "4m10s", "12s".
-static void format_uptime(uint64_t ms, char *buf, size_t len)
-{
-    uint64_t s = ms / 1000;
-    if (s >= 86400)
-        snprintf(buf, len, "%" PRIu64 "d%" PRIu64 "h", s / 86400, s % 86400 / 3600);
-    else if (s >= 3600)
-        snprintf(buf, len, "%" PRIu64 "h%" PRIu64 "m", s / 3600, s % 3600 / 60);
-    else if (s >= 60)
-        snprintf(buf, len, "%" PRIu64 "m%" PRIu64 "s", s / 60, s % 60);
-    else
-        snprintf(buf, len, "%" PRIu64 "s", s);
 }
 
 static int print_rows(cli *c, const svc_row *rows, size_t n, bool all_ok)
@@ -103,9 +99,9 @@ static int print_rows(cli *c, const svc_row *rows, size_t n, bool all_ok)
                 out_json_kv_u64(&j, "restarts", r->restarts);
             out_json_kv_u64(&j, "pid", r->pid);
             out_json_kv_u64(&j, "started_unix_ms", r->started_unix_ms);
-            out_json_kv_u64(&j, "uptime_ms", r->started_unix_ms && now > r->started_unix_ms
-                                                  ? now - r->started_unix_ms
-                                                  : 0);
+            out_json_kv_u64(
+                &j, "uptime_ms",
+                r->started_unix_ms && now > r->started_unix_ms ? now - r->started_unix_ms : 0);
             out_json_kv_str(&j, "address", r->address);
             out_json_kv_str(&j, "version", r->version);
             if (r->error[0])
@@ -118,8 +114,8 @@ static int print_rows(cli *c, const svc_row *rows, size_t n, bool all_ok)
         out_json_free(&j);
         return rc;
     }
-    static const char *const headers[] = {"NAME",     "HEALTH",  "STATE", "PID",
-                                          "UPTIME",   "RESTARTS", "ADDRESS"};
+    static const char *const headers[] = {"NAME",   "HEALTH",   "STATE",  "PID",
+                                          "UPTIME", "RESTARTS", "ADDRESS"};
     out_table *t = out_table_new(7, headers);
     if (!t)
         return CLI_EXIT_FAIL;
@@ -131,7 +127,7 @@ static int print_rows(cli *c, const svc_row *rows, size_t n, bool all_ok)
         if (r->pid)
             snprintf(pid, sizeof(pid), "%" PRIu32, r->pid);
         if (r->started_unix_ms && now >= r->started_unix_ms)
-            format_uptime(now - r->started_unix_ms, up, sizeof(up));
+            cmd_format_uptime(now - r->started_unix_ms, up, sizeof(up));
         const char *cells[] = {r->name, r->health, r->state, pid, up, restarts, r->address};
         if (out_table_add(t, cells) != 0) {
             out_table_free(t);
@@ -142,8 +138,7 @@ static int print_rows(cli *c, const svc_row *rows, size_t n, bool all_ok)
     out_table_free(t);
     for (size_t i = 0; i < n; i++)
         if (rows[i].error[0])
-            fprintf(stderr, "outrig: %s at %s: %s\n", rows[i].name, rows[i].address,
-                    rows[i].error);
+            fprintf(stderr, "outrig: %s at %s: %s\n", rows[i].name, rows[i].address, rows[i].error);
     return 0;
 }
 
@@ -178,7 +173,7 @@ static int list_from_driver(cli *c, svc_row *rows, size_t max, rpc_code *code, r
     svc_row *d = &rows[n++];
     snprintf(d->name, sizeof(d->name), "outrigd");
     snprintf(d->address, sizeof(d->address), "%s", c->driver_url);
-    d->state = "SERVING";   // it just answered; its health is probed like the others
+    d->state = "SERVING"; // it just answered; its health is probed like the others
     d->pid = resp->driver_pid;
     d->started_unix_ms = resp->driver_started_unix_ms;
     for (size_t i = 0; i < resp->n_services && n < max; i++) {
@@ -193,7 +188,8 @@ static int list_from_driver(cli *c, svc_row *rows, size_t max, rpc_code *code, r
         r->started_unix_ms = si->pid ? si->started_unix_ms : 0;
         if (!si->enabled)
             r->health = "DISABLED";
-        else if (si->last_exit && si->last_exit[0] && si->state != OUTRIG__V1__SERVICE_INFO__STATE__SERVING)
+        else if (si->last_exit && si->last_exit[0] &&
+                 si->state != OUTRIG__V1__SERVICE_INFO__STATE__SERVING)
             snprintf(r->error, sizeof(r->error), "last exit: %s", si->last_exit);
     }
     protobuf_c_message_free_unpacked(&resp->base, NULL);
@@ -222,8 +218,8 @@ int cmd_status(cli *c, int argc, char **argv, int from)
         snprintf(rows[0].name, sizeof(rows[0].name), "outrigd");
         snprintf(rows[0].address, sizeof(rows[0].address), "%s", c->driver_url);
         rows[0].health = code == RPC_UNAVAILABLE ? "UNREACHABLE" : "NOT_SERVING";
-        snprintf(rows[0].error, sizeof(rows[0].error), "%s: %s%s", rpc_code_name(code),
-                 st.message, code == RPC_UNAVAILABLE ? " (is outrigd running?)" : "");
+        snprintf(rows[0].error, sizeof(rows[0].error), "%s: %s%s", rpc_code_name(code), st.message,
+                 code == RPC_UNAVAILABLE ? " (is outrigd running?)" : "");
         snprintf(rows[1].name, sizeof(rows[1].name), "store");
         snprintf(rows[1].address, sizeof(rows[1].address), "%s", c->store_url);
         snprintf(rows[2].name, sizeof(rows[2].name), "hub");

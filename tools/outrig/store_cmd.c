@@ -20,8 +20,8 @@ enum { OPT_RAW = 1, OPT_FILE, OPT_LEASE, OPT_LIMIT, OPT_PAGE, OPT_KEYS_ONLY, OPT
 
 #define VALUE_CELL_MAX 48
 
-static const char *const kv_headers[] = {"KEY", "MOD_REV", "CREATE_REV", "VERSION", "LEASE",
-                                         "VALUE"};
+static const char *const kv_headers[] = {"KEY",     "MOD_REV", "CREATE_REV",
+                                         "VERSION", "LEASE",   "VALUE"};
 
 static void kv_json(out_json *j, const Outrig__V1__KeyValue *kv)
 {
@@ -57,15 +57,32 @@ static int store_fail(store_ctx *s, rpc_code code, const rpc_status *st)
     return cli_report("outrig-store", s->c->store_url, code, st);
 }
 
+// Opens the client once the arguments are known to be good, right before the
+// first call: a peer that connects and leaves mid-handshake can wedge an nng
+// 1.5.2 listener (nanomsg/nng#1518), so no command connects just to give up.
+static int store_open(store_ctx *s)
+{
+    if (s->sc)
+        return 0;
+    int rc = cli_check_reachable("outrig-store", s->c->store_url);
+    if (rc)
+        return rc;
+    rpc_client_opts o = cli_client_opts(s->c);
+    s->sc = store_client_open(s->c->store_url, &o);
+    return s->sc ? 0 : store_fail(s, RPC_UNAVAILABLE, NULL);
+}
+
 static int do_get(store_ctx *s, const cli_args *a)
 {
     const char *key = a->pos[0];
     Outrig__V1__KeyValue *kv = NULL;
+    int rc = store_open(s);
+    if (rc)
+        return rc;
     rpc_status st;
     rpc_code code = store_get(s->sc, key, &kv, &st);
     if (code != RPC_OK)
         return store_fail(s, code, &st);
-    int rc = 0;
     if (cli_arg(a, OPT_RAW)) {
         if (kv->value.len && fwrite(kv->value.data, 1, kv->value.len, s->c->out) != kv->value.len)
             rc = CLI_EXIT_FAIL;
@@ -130,6 +147,11 @@ static int do_put(store_ctx *s, const cli_args *a)
         value = a->pos[1];
         len = strlen(value);
     }
+    rc = store_open(s);
+    if (rc) {
+        free(owned);
+        return rc;
+    }
     uint64_t rev = 0;
     rpc_status st;
     rpc_code code = store_put(s->sc, key, value, len, lease, &rev, &st);
@@ -141,6 +163,9 @@ static int do_put(store_ctx *s, const cli_args *a)
 
 static int do_del(store_ctx *s, const cli_args *a)
 {
+    int rc = store_open(s);
+    if (rc)
+        return rc;
     uint64_t rev = 0;
     bool deleted = false;
     rpc_status st;
@@ -185,8 +210,11 @@ static int do_ls(store_ctx *s, const cli_args *a)
     if (page == 0 || page > STORE_RANGE_LIMIT_MAX)
         return cli_usage(SYN_LS, "--page must be 1..%d", STORE_RANGE_LIMIT_MAX);
     if (limit && limit < page)
-        page = limit;   // no need to fetch more than will be shown
+        page = limit; // no need to fetch more than will be shown
     bool keys_only = cli_arg(a, OPT_KEYS_ONLY) != NULL;
+    rc = store_open(s);
+    if (rc)
+        return rc;
     out_json j;
     out_json_init(&j);
     ls_walk w = {.c = s->c, .limit = limit};
@@ -226,7 +254,7 @@ static int do_ls(store_ctx *s, const cli_args *a)
 
 typedef struct watch_ctx {
     cli *c;
-    uint64_t count;            // stop after this many events; 0 = never
+    uint64_t count; // stop after this many events; 0 = never
     atomic_uint_fast64_t seen;
     out_json j;
 } watch_ctx;
@@ -276,6 +304,9 @@ static int do_watch(store_ctx *s, const cli_args *a)
         rc = cli_arg_u64(a, OPT_COUNT, SYN_WATCH, 0, &count);
     if (rc)
         return rc;
+    rc = store_open(s);
+    if (rc)
+        return rc;
     // One call first, so that an unreachable store is reported, not waited on.
     Outrig__V1__StoreInfoResponse *info = NULL;
     rpc_status st;
@@ -305,8 +336,10 @@ static int do_watch(store_ctx *s, const cli_args *a)
         store_watch_stats_get(sw, &ws);
         if (ws.compacted > compacted) {
             compacted = ws.compacted;
-            fprintf(stderr, "outrig: history under %s was compacted: some changes were missed; "
-                    "re-read with 'outrig store ls'\n", a->pos[0]);
+            fprintf(stderr,
+                    "outrig: history under %s was compacted: some changes were missed; "
+                    "re-read with 'outrig store ls'\n",
+                    a->pos[0]);
         }
     }
     store_watch_stop(sw);
@@ -355,13 +388,7 @@ int cmd_store(cli *c, int argc, char **argv, int from)
                        subcommands[i].min_pos, subcommands[i].max_pos, &a);
         if (rc)
             return rc < 0 ? 0 : rc;
-        rc = cli_check_reachable("outrig-store", c->store_url);
-        if (rc)
-            return rc;
-        rpc_client_opts o = cli_client_opts(c);
-        store_ctx s = {.c = c, .sc = store_client_open(c->store_url, &o)};
-        if (!s.sc)
-            return cli_report("outrig-store", c->store_url, RPC_UNAVAILABLE, NULL);
+        store_ctx s = {.c = c};
         rc = subcommands[i].fn(&s, &a);
         store_client_close(s.sc);
         return rc;

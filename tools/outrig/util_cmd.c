@@ -1,5 +1,6 @@
 // Helpers shared by the command groups: reading values and formatting.
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -83,4 +84,18 @@ void cmd_json_bytes(out_json *j, const char *name, const void *data, size_t len)
     snprintf(key, sizeof(key), "%s_base64", name);
     out_json_key(j, key);
     out_json_base64(j, data, len);
+}
+
+// "3d4h", "2h5m", "4m10s", "12s".
+void cmd_format_uptime(uint64_t ms, char *buf, size_t len)
+{
+    uint64_t s = ms / 1000;
+    if (s >= 86400)
+        snprintf(buf, len, "%" PRIu64 "d%" PRIu64 "h", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600)
+        snprintf(buf, len, "%" PRIu64 "h%" PRIu64 "m", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(buf, len, "%" PRIu64 "m%" PRIu64 "s", s / 60, s % 60);
+    else
+        snprintf(buf, len, "%" PRIu64 "s", s);
 }

@@ -9,6 +9,8 @@
 //
 // Threads: a site handle may be used from several threads at once; operations on one
 // instance must come one at a time (the orchestrator runs one operation per NS).
+// Processes: a kind may fork helpers and wait for them by pid, so a process using adapters
+// must neither ignore SIGCHLD nor reap children it did not start (waitpid(-1)).
 //
 // Errors: every operation returns 0 or a negative errno and, when `err` is not NULL, fills
 // it with a sentence naming the field or step that failed (empty on success).

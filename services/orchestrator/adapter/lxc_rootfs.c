@@ -150,7 +150,8 @@ int adapter_lxc_write_file(const char *p, const char *text, unsigned mode)
     int n = snprintf(tmp, sizeof tmp, "%s.tmp", p);
     if (n < 0 || (size_t)n >= sizeof tmp)
         return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    // O_NOFOLLOW: some of these files live in a rootfs the container can plant links in.
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return -errno;
     size_t len = strlen(text), off = 0;

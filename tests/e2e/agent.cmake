@@ -1,0 +1,9 @@
+# outrig-agent end to end: a real agent, store and hub; micro-VMs (KVM) and a process VNF
+# (network namespaces, veths: root).
+if(TARGET outrig-agent AND TARGET outrig-store AND TARGET outrig-hub)
+    outrig_c_test(agent_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_test.c
+        LIBS agent_request outrig_test_support common_store common_hub common_rpc common_util
+             outrig_proto ${NNG_LIB} LABEL e2e TIMEOUT 180)
+    target_include_directories(agent_e2e PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
+    add_dependencies(agent_e2e outrig-agent outrig-store outrig-hub)
+endif()
