@@ -490,7 +490,11 @@ int cfg_outrig_finish(cfg_outrig *c, const char *cwd, cfg_error *err)
     for (size_t i = 0; i < c->nservices; i++) {
         cfg_service *s = &c->services[i];
         if (!s->listen[0]) {
-            int n = snprintf(s->listen, sizeof s->listen, "ipc://%s/%s.sock", c->run_dir, s->name);
+            // Through a local buffer: the compiler cannot tell that s->listen and
+            // c->run_dir (both inside *c) do not overlap.
+            char url[sizeof s->listen];
+            int n = snprintf(url, sizeof url, "ipc://%s/%s.sock", c->run_dir, s->name);
+            memcpy(s->listen, url, sizeof url);
             // A Unix socket path is limited to 107 bytes by sockaddr_un.
             if (n < 0 || (size_t)n - 6 > 107)
                 return cfg_fail_at(err, where, s->line, s->col,

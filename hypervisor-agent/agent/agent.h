@@ -16,27 +16,28 @@
 #include "runtime/runtime.h"
 #include "vmm.h"
 
-#define AGENT_MAX_VMS 32    // ListVmsResponse.vms max_count
-#define AGENT_MAX_VNFS 256  // listed in pages of 16
+#define AGENT_MAX_VMS 32   // ListVmsResponse.vms max_count
+#define AGENT_MAX_VNFS 256 // listed in pages of 16
 #define AGENT_SAMPLES 16
-#define AGENT_QUEUE 256     // requests waiting for the worker (> the RPC contexts)
+#define AGENT_QUEUE 256 // requests waiting for the worker (> the RPC contexts)
 
 struct hub_publisher;
+struct store_client;
 
 typedef struct agent_vm {
     bool used;
-    outrig_v1_VmSpec spec;     // validated, defaults applied
+    outrig_v1_VmSpec spec; // validated, defaults applied
     vmm_vm *vm;
     opp_runner *runner;
     int cls_hash, cls_metrics;
-    uint64_t *hashes;          // one per guest page
+    uint64_t *hashes; // one per guest page
     opp_hash_job hash;
     opp_metrics_job mjob;
     opp_sample samples[AGENT_SAMPLES];
     uint64_t next_hash_us, next_sample_us;
     bool started;
-    outrig_v1_AgentVmState reported;  // last state published
-    pthread_t poster;          // idle-worker load: posts items, reaps completions
+    outrig_v1_AgentVmState reported; // last state published
+    pthread_t poster;                // idle-worker load: posts items, reaps completions
     bool poster_on;
     atomic_bool poster_stop;
     atomic_uint_fast64_t posted, reaped, post_full;
@@ -55,7 +56,7 @@ typedef struct agent_vnf {
     char id[64];
     char owner[65];
     char path[256];
-    char dir[256];             // <data dir>/vnfs/<id>: peer files
+    char dir[256]; // <data dir>/vnfs/<id>: peer files
     struct rt_vnf *v;
     size_t n_cps;
     agent_cp cps[8];
@@ -74,20 +75,20 @@ typedef struct agent {
     microapp *app;
     char host[64];
     char guest_dir[512];
-    char data_dir[160];        // short enough for <data dir>/vnfs/<id>/peers/<cp>
-    bool cpl3;                 // run guests at CPL 3 (PVM: CPL 0 code is emulated)
-    bool keep;                 // leave VMs and VNFs running on shutdown
+    char data_dir[160]; // short enough for <data dir>/vnfs/<id>/peers/<cp>
+    bool cpl3;          // run guests at CPL 3 (PVM: CPL 0 code is emulated)
+    bool keep;          // leave VMs and VNFs running on shutdown
     unsigned stop_grace_ms;
     uint64_t started_us, started_unix_ms;
 
-    vmm_host *kvm;             // NULL when /dev/kvm is unusable
-    struct rt_runtime *rt;     // NULL when the runtime could not start
+    vmm_host *kvm;         // NULL when /dev/kvm is unusable
+    struct rt_runtime *rt; // NULL when the runtime could not start
     struct hub_publisher *pub;
 
-    pthread_mutex_t mu;        // the tables below
+    pthread_mutex_t mu; // the tables below
     agent_vm vms[AGENT_MAX_VMS];
     agent_vnf vnfs[AGENT_MAX_VNFS];
-    opp_counters retired[2];   // hash, metrics counters of deleted VMs
+    opp_counters retired[2]; // hash, metrics counters of deleted VMs
 
     // The worker: a ring of calls and the poll timer.
     pthread_t worker;
@@ -101,18 +102,19 @@ typedef struct agent {
         struct agent *ag;
         agent_method m;
     } margs[AGENT_M_COUNT];
-    agent_req req;             // worker-only scratch
+    agent_req req; // worker-only scratch
     agent_rep rep;
     uint8_t out[65536];
 
     // Host registration (state.c), main thread only.
+    struct store_client *store; // lease calls, with a timeout below the TTL
     uint64_t lease;
     uint32_t lease_ttl_ms;
     uint64_t last_keepalive_ms;
     bool lease_warned;
 
     metrics_value *m_vms, *m_vms_failed, *m_vnfs, *m_vnfs_running;
-    metrics_value *m_task[2][6];  // per class: runs, us, bytes, fallbacks, completed, submitted
+    metrics_value *m_task[2][6]; // per class: runs, us, bytes, fallbacks, completed, submitted
 } agent;
 
 // front.c: registers the raw methods and runs the worker thread.
@@ -142,10 +144,14 @@ rpc_code agent_vnf_delete(agent *ag, const char *id, rpc_status *st);
 rpc_code agent_vnf_get(agent *ag, const char *id, outrig_v1_VnfInfo *out, rpc_status *st);
 void agent_vnf_list(agent *ag, const char *owner, const char *start_after,
                     outrig_v1_ListVnfsResponse *out);
-rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r,
-                        outrig_v1_VnfInfo *out, rpc_status *st);
+rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r, outrig_v1_VnfInfo *out,
+                        rpc_status *st);
 void agent_vnf_poll(agent *ag);
 void agent_vnf_destroy_all(agent *ag);
+// Removes the namespaces "<prefix><id>" and everything of those VNFs that an agent which died
+// (kill -9, crash) left behind: this agent cannot know them, and with on_exit=cleanup no VNF
+// outlives its agent. At start, before any call.
+void agent_vnf_purge_leftovers(agent *ag, const char *prefix);
 
 // events.c: host.* and vnf.* events through the hub publisher (worker or main thread).
 int agent_events_start(agent *ag);

@@ -89,8 +89,8 @@ static void handle(agent *ag, const agent_call *c)
         return;
     }
     size_t len = 0;
-    int rc = agent_encode(agent_method_get(c->m)->out_fields, &ag->rep, ag->out, sizeof ag->out,
-                          &len);
+    int rc =
+        agent_encode(agent_method_get(c->m)->out_fields, &ag->rep, ag->out, sizeof ag->out, &len);
     if (rc) {
         rpc_call_fail(c->call, RPC_INTERNAL, NULL, "encoding the reply: %s", strerror(-rc));
         return;

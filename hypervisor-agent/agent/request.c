@@ -12,9 +12,14 @@
 #include "pv_abi.h"
 #include "runtime/spec.h"
 
-#define M(id, nm, in, out, idem)                                                                  \
-    [id] = {nm, "/outrig.v1.Agent/" nm, "outrig.v1." #in, "outrig.v1." #out,                      \
-            outrig_v1_##in##_fields, outrig_v1_##out##_fields, idem}
+#define M(id, nm, in, out, idem)                                                                   \
+    [id] = {nm,                                                                                    \
+            "/outrig.v1.Agent/" nm,                                                                \
+            "outrig.v1." #in,                                                                      \
+            "outrig.v1." #out,                                                                     \
+            outrig_v1_##in##_fields,                                                               \
+            outrig_v1_##out##_fields,                                                              \
+            idem}
 
 static const agent_method_desc methods[AGENT_M_COUNT] = {
     M(AGENT_M_CREATE_VM, "CreateVm", CreateVmRequest, VmInfo, false),
@@ -277,8 +282,7 @@ rpc_code agent_req_decode(agent_method m, const uint8_t *buf, size_t len, agent_
     return agent_req_check(m, req, st);
 }
 
-int agent_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t *buf, size_t cap,
-                 size_t *len)
+int agent_encode(const pb_msgdesc_t *fields, const void *msg, uint8_t *buf, size_t cap, size_t *len)
 {
     pb_ostream_t out = pb_ostream_from_buffer(buf, cap);
     if (!pb_encode(&out, fields, msg))

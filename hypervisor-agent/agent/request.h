@@ -57,13 +57,13 @@ typedef union agent_rep {
 } agent_rep;
 
 typedef struct agent_method_desc {
-    const char *name;       // "CreateVm"
-    const char *full;       // "/outrig.v1.Agent/CreateVm"
-    const char *in_type;    // "outrig.v1.CreateVmRequest"
+    const char *name;    // "CreateVm"
+    const char *full;    // "/outrig.v1.Agent/CreateVm"
+    const char *in_type; // "outrig.v1.CreateVmRequest"
     const char *out_type;
     const pb_msgdesc_t *in_fields;
     const pb_msgdesc_t *out_fields;
-    bool idempotent;        // reads: a client may retry them on UNAVAILABLE
+    bool idempotent; // reads: a client may retry them on UNAVAILABLE
 } agent_method_desc;
 
 // The method m (m < AGENT_M_COUNT), or NULL.

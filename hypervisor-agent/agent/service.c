@@ -7,7 +7,9 @@
 //   on_exit=cleanup|keep  delete every VM and VNF on shutdown (default), or leave the VNFs
 //                       (VMs live in the agent's process and end with it either way)
 //   cgroups=on|off      VNF limits through cgroups (default on, where the host offers them)
-//   netns_prefix=P      network namespace names "<P><id>" (default "outrig-")
+//   netns_prefix=P      network namespace names "<P><id>" (default "ovnf-"). With
+//                       on_exit=cleanup the agent removes, at start, the namespaces with this
+//                       prefix that a dead agent left: one agent per prefix and host.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include "service.h"
 #include "util/clock.h"
 #include "util/log.h"
+
+#define AGENT_NETNS_PREFIX "ovnf-"
 
 #ifndef AGENT_GUEST_DIR
 #define AGENT_GUEST_DIR "/usr/lib/outrig/guest"
@@ -78,15 +82,18 @@ static int runtime_open(agent *ag, microapp *app)
         return -errno;
     struct rt_config rc = {
         .log_dir = logs,
-        .netns_prefix = microapp_opt(app, "netns_prefix", NULL),
+        .netns_prefix = microapp_opt(app, "netns_prefix", AGENT_NETNS_PREFIX),
         .no_cgroups = !opt_bool(app, "cgroups", true),
         .stop_grace_ms = ag->stop_grace_ms,
     };
     int rv = rt_runtime_new(&rc, &ag->rt);
-    if (rv)
+    if (rv) {
         log_warn("process VNFs unavailable: %s", strerror(-rv));
-    else
-        log_info("process VNFs: %s", rt_runtime_cgroup_note(ag->rt));
+        return 0;
+    }
+    log_info("process VNFs: %s", rt_runtime_cgroup_note(ag->rt));
+    if (!ag->keep)
+        agent_vnf_purge_leftovers(ag, rc.netns_prefix);
     return 0;
 }
 

@@ -2,6 +2,9 @@
 // pid, CPUs, KVM) attached to a lease of lease_ttl_ms that the tick keeps alive every third of
 // the TTL. If the agent dies the lease expires and the key vanishes; if the store lost the
 // lease (restart, a long stall) the next tick grants a new one and writes the key again.
+// Lease calls go through a client of their own whose timeout is a third of the TTL: a
+// keepalive that takes longer is useless anyway, and it must not hold the tick (or the
+// shutdown) for the default 10 s.
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,9 +55,18 @@ fail:
     return -EIO;
 }
 
+static struct store_client *client(agent *ag)
+{
+    if (!ag->store && microapp_store(ag->app)) {
+        rpc_client_opts o = {.timeout_ms = ag->lease_ttl_ms / 3, .connect_wait_ms = 200};
+        ag->store = store_client_open(microapp_store_url(ag->app), &o);
+    }
+    return ag->store;
+}
+
 void agent_state_tick(agent *ag)
 {
-    struct store_client *sc = microapp_store(ag->app);
+    struct store_client *sc = client(ag);
     if (!sc)
         return;
     if (!ag->lease) {
@@ -68,6 +80,7 @@ void agent_state_tick(agent *ag)
     rpc_code c = store_lease_keepalive(sc, ag->lease, NULL, &st);
     if (c == RPC_OK) {
         ag->last_keepalive_ms = now;
+        ag->lease_warned = false;
     } else if (c == RPC_NOT_FOUND) {
         log_warn("host lease %llu expired; registering again", (unsigned long long)ag->lease);
         ag->lease = 0;
@@ -82,11 +95,17 @@ void agent_state_tick(agent *ag)
 // Revoking the lease deletes /host/<name> at once instead of after the TTL.
 void agent_state_stop(agent *ag)
 {
-    struct store_client *sc = microapp_store(ag->app);
-    if (!sc || !ag->lease)
+    struct store_client *sc = ag->store;
+    if (!sc || !ag->lease) {
+        store_client_close(sc);
+        ag->store = NULL;
         return;
-    if (store_lease_revoke(sc, ag->lease, NULL) == RPC_OK)
+    }
+    // With the store unreachable a revoke would only wait out its timeout; the lease expires.
+    if (!ag->lease_warned && store_lease_revoke(sc, ag->lease, NULL) == RPC_OK)
         log_info("host lease revoked");
     ag->lease = 0;
+    store_client_close(sc);
+    ag->store = NULL;
     agent_event_host(ag, "down");
 }

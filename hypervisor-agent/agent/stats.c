@@ -21,7 +21,7 @@ unsigned agent_proc_count(const char *what)
         if (e->d_name[0] != '.')
             n++;
     closedir(d);
-    return n > 0 && !strcmp(what, "fd") ? n - 1 : n;  // not the DIR's own fd
+    return n > 0 && !strcmp(what, "fd") ? n - 1 : n; // not the DIR's own fd
 }
 
 static void counts(agent *ag, unsigned *vms, unsigned *running, unsigned *failed, unsigned *vnfs,

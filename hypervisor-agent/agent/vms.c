@@ -14,6 +14,8 @@
 #include "util/clock.h"
 #include "util/log.h"
 
+static void report(agent *ag, agent_vm *v);
+
 static agent_vm *vm_find(agent *ag, const char *id)
 {
     for (size_t i = 0; i < AGENT_MAX_VMS; i++)
@@ -91,7 +93,7 @@ static void *poster_main(void *arg)
         next.tv_nsec = (long)(ns % 1000000000u);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > next.tv_sec + 1)  // fell far behind: no burst to catch up
+        if (now.tv_sec > next.tv_sec + 1) // fell far behind: no burst to catch up
             next = now;
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
         pv_work w = {.id = ++id, .cost_us = v->spec.item_cost_us};
@@ -115,13 +117,11 @@ static void poster_stop(agent_vm *v)
     v->poster_on = false;
 }
 
-static void report(agent *ag, agent_vm *v);
-
 static void vm_free(agent *ag, agent_vm *v)
 {
     poster_stop(v);
     if (v->vm)
-        vmm_stop(v->vm);  // no vCPU thread calls into the runner after this
+        vmm_stop(v->vm); // no vCPU thread calls into the runner after this
     if (v->runner) {
         opp_counters c;
         for (unsigned k = 0; k < 2; k++) {
@@ -138,7 +138,7 @@ static void vm_free(agent *ag, agent_vm *v)
                 r->fallback_bytes += c.fallback_bytes;
             }
         }
-        opp_runner_destroy(v->runner);  // joins the threads that read guest memory
+        opp_runner_destroy(v->runner); // joins the threads that read guest memory
     }
     vmm_destroy(v->vm);
     free(v->hashes);
@@ -149,7 +149,7 @@ static opp_mode mode_of(outrig_v1_AgentVmMode m)
 {
     return m == outrig_v1_AgentVmMode_AGENT_VM_MODE_PREEMPTIVE      ? OPP_MODE_PREEMPTIVE
            : m == outrig_v1_AgentVmMode_AGENT_VM_MODE_OPPORTUNISTIC ? OPP_MODE_OPPORTUNISTIC
-                                                                     : OPP_MODE_NONE;
+                                                                    : OPP_MODE_NONE;
 }
 
 rpc_code agent_vm_create(agent *ag, const outrig_v1_VmSpec *in, outrig_v1_VmInfo *out,
@@ -231,9 +231,12 @@ rpc_code agent_vm_create(agent *ag, const outrig_v1_VmSpec *in, outrig_v1_VmInfo
     free(img);
     v->hash = (opp_hash_job){vmm_gpa(v->vm, 0, mem), mem, v->hashes};
     pv_shared *sh = vmm_shared(v->vm);
-    v->mjob = (opp_metrics_job){.samples = v->samples, .cap = AGENT_SAMPLES,
-                                .guest_count = &sh->hist_count, .guest_sum = &sh->hist_sum_us,
-                                .guest_max = &sh->hist_max_us, .now_us = clock_mono_us};
+    v->mjob = (opp_metrics_job){.samples = v->samples,
+                                .cap = AGENT_SAMPLES,
+                                .guest_count = &sh->hist_count,
+                                .guest_sum = &sh->hist_sum_us,
+                                .guest_max = &sh->hist_max_us,
+                                .now_us = clock_mono_us};
     v->used = true;
     v->reported = outrig_v1_AgentVmState_AGENT_VM_CREATED;
     vm_info(v, out);
@@ -279,8 +282,10 @@ rpc_code agent_vm_start(agent *ag, const char *id, outrig_v1_VmInfo *out, rpc_st
             log_warn("vm %s: no load poster thread", id);
     }
     vm_info(v, out);
-    v->reported = out->state;
+    // A guest may already have faulted or exited: vm-started first, then what followed.
+    v->reported = outrig_v1_AgentVmState_AGENT_VM_RUNNING;
     agent_event_vm(ag, "vm-started", out);
+    report(ag, v);
     return RPC_OK;
 }
 
@@ -291,6 +296,7 @@ rpc_code agent_vm_stop(agent *ag, const char *id, outrig_v1_VmInfo *out, rpc_sta
         return not_found(st, id);
     poster_stop(v);
     vmm_stop(v->vm);
+    v->started = true; // a stopped VM cannot be started again, even one that never ran
     vm_info(v, out);
     if (out->state != v->reported) {
         v->reported = out->state;
@@ -304,8 +310,8 @@ rpc_code agent_vm_delete(agent *ag, const char *id, rpc_status *st)
     agent_vm *v = vm_find(ag, id);
     if (!v)
         return not_found(st, id);
-    report(ag, v);  // a fault the poll has not seen yet is told before the delete
-    static outrig_v1_VmInfo info;  // worker thread only
+    report(ag, v);                // a fault the poll has not seen yet is told before the delete
+    static outrig_v1_VmInfo info; // worker thread only
     vm_info(v, &info);
     vm_free(ag, v);
     agent_event_vm(ag, "vm-deleted", &info);
@@ -339,7 +345,7 @@ static void submit_due(agent_vm *v, int cls, opp_step_fn step, void *job, uint64
         return;
     *next = now + period_us;
     if (c.submitted != c.completed)
-        return;  // still working on the last one: that is what fallbacks measure
+        return; // still working on the last one: that is what fallbacks measure
     if (opp_runner_submit(v->runner, (unsigned)cls, step, job, period_us) < 0)
         log_debug("vm %s: task queue full", v->spec.id);
 }
@@ -347,7 +353,7 @@ static void submit_due(agent_vm *v, int cls, opp_step_fn step, void *job, uint64
 // Publishes v's state change since the last report, if any.
 static void report(agent *ag, agent_vm *v)
 {
-    static outrig_v1_VmInfo info;  // worker thread only
+    static outrig_v1_VmInfo info; // worker thread only
     outrig_v1_AgentVmState s = vm_state(v);
     if (s == v->reported)
         return;
@@ -408,7 +414,8 @@ void agent_vm_tasks(agent *ag, const char *vm_id, outrig_v1_ListTasksResponse *o
                 continue;
             outrig_v1_TaskClassCounters *o = &out->classes[out->classes_count++];
             snprintf(o->vm_id, sizeof o->vm_id, "%s", v->spec.id);
-            snprintf(o->task_class, sizeof o->task_class, "%s", opp_runner_class_name(v->runner, c));
+            snprintf(o->task_class, sizeof o->task_class, "%s",
+                     opp_runner_class_name(v->runner, c));
             o->mode = v->spec.mode;
             o->submitted = k.submitted;
             o->runs = k.runs;

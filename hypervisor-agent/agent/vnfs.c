@@ -13,6 +13,8 @@
 #include "agent.h"
 #include "util/log.h"
 
+static void report(agent *ag, agent_vnf *f);
+
 static agent_vnf *vnf_find(agent *ag, const char *id)
 {
     for (size_t i = 0; i < AGENT_MAX_VNFS; i++)
@@ -161,8 +163,8 @@ rpc_code agent_vnf_create(agent *ag, const outrig_v1_VnfSpec *s, outrig_v1_VnfIn
     envp[n] = NULL;
     struct rt_cp_spec cps[8];
     for (pb_size_t i = 0; i < s->cps_count; i++)
-        cps[i] = (struct rt_cp_spec){s->cps[i].id, s->cps[i].address[0] ? s->cps[i].address : NULL,
-                                     0};
+        cps[i] =
+            (struct rt_cp_spec){s->cps[i].id, s->cps[i].address[0] ? s->cps[i].address : NULL, 0};
     struct rt_vnf_spec rs = {
         .id = f->id,
         .path = f->path,
@@ -181,8 +183,8 @@ rpc_code agent_vnf_create(agent *ag, const outrig_v1_VnfSpec *s, outrig_v1_VnfIn
             rpc_status_set(st, RPC_INVALID_ARGUMENT, field, "rejected by the runtime");
             return RPC_INVALID_ARGUMENT;
         }
-        return from_errno(st, rc, rc == -EEXIST ? "leftovers of a VNF with this id exist"
-                                                : "creating the VNF");
+        return from_errno(
+            st, rc, rc == -EEXIST ? "leftovers of a VNF with this id exist" : "creating the VNF");
     }
     f->n_cps = s->cps_count;
     for (size_t i = 0; i < f->n_cps; i++) {
@@ -206,17 +208,21 @@ rpc_code agent_vnf_start(agent *ag, const char *id, outrig_v1_VnfInfo *out, rpc_
         return not_found(st, "id", id);
     f->stop_requested = false;
     int rc = rt_vnf_start(f->v);
-    vnf_info(f, out);
-    f->reported = out->state;
     if (rc == -EBUSY) {
+        vnf_info(f, out);
         rpc_status_set(st, RPC_FAILED_PRECONDITION, "id", "VNF \"%s\" is running", id);
         return RPC_FAILED_PRECONDITION;
     }
+    vnf_info(f, out);
     if (rc) {
+        f->reported = out->state;
         agent_event_vnf(ag, "failed", out);
         return from_errno(st, rc, "starting the VNF");
     }
+    // The program may already have ended: vnf.started first, then what followed.
+    f->reported = outrig_v1_AgentVnfState_AGENT_VNF_RUNNING;
     agent_event_vnf(ag, "started", out);
+    report(ag, f);
     return RPC_OK;
 }
 
@@ -240,8 +246,6 @@ rpc_code agent_vnf_stop(agent *ag, const char *id, outrig_v1_VnfInfo *out, rpc_s
     return RPC_OK;
 }
 
-static void report(agent *ag, agent_vnf *f);
-
 static void vnf_free(agent_vnf *f)
 {
     int rc = rt_vnf_delete(f->v);
@@ -257,7 +261,7 @@ rpc_code agent_vnf_delete(agent *ag, const char *id, rpc_status *st)
     if (!f)
         return not_found(st, "id", id);
     report(ag, f);
-    static outrig_v1_VnfInfo info;  // worker thread only
+    static outrig_v1_VnfInfo info; // worker thread only
     vnf_info(f, &info);
     vnf_free(f);
     agent_event_vnf(ag, "deleted", &info);
@@ -324,8 +328,8 @@ static int peer_file(const agent_vnf *f, const agent_cp *cp)
     return rc;
 }
 
-rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r,
-                        outrig_v1_VnfInfo *out, rpc_status *st)
+rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r, outrig_v1_VnfInfo *out,
+                        rpc_status *st)
 {
     agent_vnf *f = vnf_find(ag, r->vnf_id);
     if (!f)
@@ -341,8 +345,8 @@ rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r,
     // The runtime sets a CP's address when it creates the veth; it cannot change it later.
     if (r->address[0] && strcmp(r->address, cp->address)) {
         rpc_status_set(st, RPC_FAILED_PRECONDITION, "address",
-                       "CP %s has address \"%s\"; changing it needs the VNF created again",
-                       cp->id, cp->address);
+                       "CP %s has address \"%s\"; changing it needs the VNF created again", cp->id,
+                       cp->address);
         return RPC_FAILED_PRECONDITION;
     }
     agent_cp saved = *cp;
@@ -360,7 +364,7 @@ rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r,
 // Publishes f's state change since the last report, if any.
 static void report(agent *ag, agent_vnf *f)
 {
-    static outrig_v1_VnfInfo info;  // worker thread only
+    static outrig_v1_VnfInfo info; // worker thread only
     vnf_info(f, &info);
     if (info.state == f->reported)
         return;
@@ -387,4 +391,31 @@ void agent_vnf_destroy_all(agent *ag)
             log_info("vnf %s deleted on shutdown", ag->vnfs[i].id);
             vnf_free(&ag->vnfs[i]);
         }
+}
+
+void agent_vnf_purge_leftovers(agent *ag, const char *prefix)
+{
+    if (!ag->rt)
+        return;
+    DIR *d = opendir("/run/netns");
+    if (!d)
+        return;
+    // Collect first: purging removes entries from the directory being read.
+    char ids[AGENT_MAX_VNFS][64];
+    size_t n = 0, plen = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < AGENT_MAX_VNFS)
+        if (!strncmp(e->d_name, prefix, plen) && agent_id_ok(e->d_name + plen))
+            snprintf(ids[n++], sizeof ids[0], "%s", e->d_name + plen);
+    closedir(d);
+    for (size_t i = 0; i < n; i++) {
+        int rc = rt_vnf_purge(ag->rt, ids[i]);
+        if (rc == 0)
+            log_warn("vnf %s: removed what an earlier agent left behind", ids[i]);
+        else if (rc != -ENOENT)
+            log_warn("vnf %s: purging leftovers: %s", ids[i], strerror(-rc));
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/vnfs/%.63s", ag->data_dir, ids[i]);
+        dir_remove(dir);
+    }
 }

@@ -81,7 +81,9 @@ void rt_cgroup_detect(const char *parent, struct rt_cgroup_host *h)
             h->mode = RT_CG_V2;
             copy(h->cpu_root, sizeof h->cpu_root, v2);
             copy(h->mem_root, sizeof h->mem_root, v2);
-            snprintf(h->note, sizeof h->note, "cgroup v2 at %s", v2);
+            // A note cut short is still a useful note.
+            int n = snprintf(h->note, sizeof h->note, "cgroup v2 at %s", v2);
+            (void)n;
             return;
         }
     }
@@ -89,14 +91,16 @@ void rt_cgroup_detect(const char *parent, struct rt_cgroup_host *h)
         h->mode = RT_CG_V1;
         copy(h->cpu_root, sizeof h->cpu_root, v1cpu);
         copy(h->mem_root, sizeof h->mem_root, v1mem);
-        snprintf(h->note, sizeof h->note,
-                 "cgroup v1 (%s): the v2 hierarchy%s lacks the cpu and memory controllers",
-                 v1cpu, v2[0] ? "" : " is not mounted and");
+        int n = snprintf(h->note, sizeof h->note,
+                         "cgroup v1 (%s): the v2 hierarchy%s lacks the cpu and memory controllers",
+                         v1cpu, v2[0] ? "" : " is not mounted and");
+        (void)n;
         return;
     }
     h->mode = RT_CG_NONE;
-    snprintf(h->note, sizeof h->note, "no cgroup with cpu and memory controllers (v2: %s)",
-             v2[0] ? (ctl[0] ? ctl : "no controllers") : "not mounted");
+    int n = snprintf(h->note, sizeof h->note, "no cgroup with cpu and memory controllers (v2: %s)",
+                     v2[0] ? (ctl[0] ? ctl : "no controllers") : "not mounted");
+    (void)n;
     // Trim the newline cgroup.controllers ends with.
     char *nl = strchr(h->note, '\n');
     if (nl)

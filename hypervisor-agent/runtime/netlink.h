@@ -1,5 +1,5 @@
-// runtime netlink: a small rtnetlink (NETLINK_ROUTE) client for veth pairs, bridges,
-// addresses and link state. Each call sends one request and waits for its ACK. A socket
+// runtime netlink: the runtime's rtnetlink calls (veth pairs, bridges,
+// addresses and link state), wrappers over common/netlink (netlink/netlink.h). A socket
 // acts in the network namespace it was created in (see rt_netns_socket). No allocation, so
 // the calls are also safe in a forked child.
 #ifndef OUTRIG_RT_NETLINK_H

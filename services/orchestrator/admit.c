@@ -44,9 +44,8 @@ static bool idempotent(orchd *o, rpc_call *call, ProtobufCMessage *out, const ch
         reply_op(call, out, ex);
         break;
     case ORCH_IDEM_CONFLICT:
-        rpc_call_fail(call, RPC_ALREADY_EXISTS, "op_id",
-                      "operation %s exists and is a %s of ns %s", op_id,
-                      orch_op_type_name(ex->type), ex->ns_id);
+        rpc_call_fail(call, RPC_ALREADY_EXISTS, "op_id", "operation %s exists and is a %s of ns %s",
+                      op_id, orch_op_type_name(ex->type), ex->ns_id);
         break;
     }
     protobuf_c_message_free_unpacked(&ex->base, NULL);
@@ -72,8 +71,8 @@ static bool check_ids(rpc_call *call, const char *ns, const char *op_id)
 static void refuse(orchd *o, rpc_call *call, const char *ns_id, orch_op_type type)
 {
     Outrig__V1__NsRecord *ns = orchd_ns_get(o, ns_id, NULL);
-    Outrig__V1__Operation *cur = ns && *ns->current_op ? orchd_op_get(o, ns->current_op, NULL)
-                                                       : NULL;
+    Outrig__V1__Operation *cur =
+        ns && *ns->current_op ? orchd_op_get(o, ns->current_op, NULL) : NULL;
     int code = orch_ns_admit(ns, cur, type);
     if (code == 9 || code == 0)
         rpc_call_fail(call, RPC_FAILED_PRECONDITION, "ns_id",
@@ -108,8 +107,8 @@ static bool check_site_map(orchd *o, rpc_call *call, const Outrig__V1__CreateNsR
     for (size_t i = 0; i < r->n_site_map; i++) {
         const char *prof = r->site_map[i]->key, *site = r->site_map[i]->value;
         if (!orch_plan_profile(df, prof)) {
-            rpc_call_fail(call, RPC_INVALID_ARGUMENT, "site_map", "no vnf-profile '%.64s' in the nsd",
-                          prof);
+            rpc_call_fail(call, RPC_INVALID_ARGUMENT, "site_map",
+                          "no vnf-profile '%.64s' in the nsd", prof);
             return false;
         }
         char key[STORE_KEY_MAX];
@@ -170,14 +169,18 @@ void orchd_h_create_ns(orchd *o, rpc_call *call, const ProtobufCMessage *in, Pro
         new_op_id(op_id, sizeof op_id);
     // An NS of that name is refused at once; otherwise the thread of a just-finished
     // operation on the name (a rolled back instantiate) may still be letting go of it.
+    // A refusal is checked against the op id once more: the same request sent twice at once
+    // finds the NS made by its twin, and gets the twin's operation.
     Outrig__V1__NsRecord *exist = orchd_ns_get(o, r->name, NULL);
     if (exist) {
         protobuf_c_message_free_unpacked(&exist->base, NULL);
-        refuse(o, call, r->name, TY(INSTANTIATE));
+        if (!idempotent(o, call, out, r->op_id, TY(INSTANTIATE), r->name))
+            refuse(o, call, r->name, TY(INSTANTIATE));
         return;
     }
     if (!orchd_busy_claim_wait(o, r->name, 2000)) {
-        refuse(o, call, r->name, TY(INSTANTIATE));
+        if (!idempotent(o, call, out, r->op_id, TY(INSTANTIATE), r->name))
+            refuse(o, call, r->name, TY(INSTANTIATE));
         return;
     }
     Outrig__V1__NsRecord ns = OUTRIG__V1__NS_RECORD__INIT;
@@ -233,15 +236,16 @@ static void ns_op(orchd *o, rpc_call *call, ProtobufCMessage *out, const Outrig_
         return;
     uint64_t rev = 0;
     Outrig__V1__NsRecord *ns = orchd_ns_get(o, r->ns_id, &rev);
-    Outrig__V1__Operation *cur = ns && *ns->current_op ? orchd_op_get(o, ns->current_op, NULL)
-                                                       : NULL;
+    Outrig__V1__Operation *cur =
+        ns && *ns->current_op ? orchd_op_get(o, ns->current_op, NULL) : NULL;
     int adm = orch_ns_admit(ns, cur, type);
     if (cur)
         protobuf_c_message_free_unpacked(&cur->base, NULL);
     if (adm) {
         if (ns)
             protobuf_c_message_free_unpacked(&ns->base, NULL);
-        refuse(o, call, r->ns_id, type);
+        if (!idempotent(o, call, out, r->op_id, type, r->ns_id))
+            refuse(o, call, r->ns_id, type);
         return;
     }
     Outrig__V1__Operation op = op_new("", r->ns_id, type, r->keep_on_failure);
@@ -298,7 +302,8 @@ static void ns_op(orchd *o, rpc_call *call, ProtobufCMessage *out, const Outrig_
         op.heal_instance = r->instance_id;
     if (!orchd_busy_claim_wait(o, r->ns_id, 2000)) {
         protobuf_c_message_free_unpacked(&ns->base, NULL);
-        refuse(o, call, r->ns_id, type);
+        if (!idempotent(o, call, out, r->op_id, type, r->ns_id))
+            refuse(o, call, r->ns_id, type);
         return;
     }
     orchd_set_str(&ns->current_op, op_id);

@@ -80,8 +80,8 @@ static void finish_added(rpc_call *call, ProtobufCMessage *out, diags *g, char *
 }
 
 // Stores the packed descriptors in one transaction, none of whose keys may exist.
-static void store_all(orchd *o, rpc_call *call, ProtobufCMessage *out, diags *g,
-                      const char *cat, char **ids, uint8_t **bufs, size_t *lens, size_t n)
+static void store_all(orchd *o, rpc_call *call, ProtobufCMessage *out, diags *g, const char *cat,
+                      char **ids, uint8_t **bufs, size_t *lens, size_t n)
 {
     Outrig__V1__TxnRequest req = OUTRIG__V1__TXN_REQUEST__INIT;
     Outrig__V1__Compare *cmp = rpc_call_alloc(call, n * sizeof *cmp + 1);
@@ -290,8 +290,7 @@ void orchd_h_del_nsd(orchd *o, rpc_call *call, const ProtobufCMessage *in, Proto
 static bool executable(const char *path)
 {
     struct stat st;
-    return path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-           access(path, X_OK) == 0;
+    return path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
 void orchd_h_add_image(orchd *o, rpc_call *call, const ProtobufCMessage *in, ProtobufCMessage *out)
@@ -322,7 +321,20 @@ void orchd_h_add_image(orchd *o, rpc_call *call, const ProtobufCMessage *in, Pro
 int orchd_catalogue_seed(orchd *o)
 {
     const char *dir = microapp_opt(o->app, "catalogue_dir", NULL);
-    if (!dir || !*dir)
+    char def[4096];
+    if (!dir) {
+        // In a build tree the example VNF programs sit at <build>/examples/vnf, two levels
+        // above this binary (<build>/services/orchestrator): the default catalogue there.
+        ssize_t n = readlink("/proc/self/exe", def, sizeof def - 32);
+        char *slash = n > 0 ? (def[n] = 0, strrchr(def, '/')) : NULL;
+        if (!slash)
+            return 0;
+        snprintf(slash, sizeof def - (size_t)(slash - def), "/../../examples/vnf");
+        if (access(def, R_OK | X_OK))
+            return 0;
+        dir = def;
+    }
+    if (!*dir)
         return 0;
     DIR *d = opendir(dir);
     if (!d) {

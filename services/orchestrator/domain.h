@@ -84,8 +84,7 @@ int orch_instance_id(const char *ns, const char *profile, uint32_t index, char *
 // The df to use (df_id "" = the first). NULL when absent.
 const Outrig__V1__Nsd__Df *orch_plan_df(const Outrig__V1__Nsd *nsd, const char *df_id);
 // The vnf-profile `id` of df, or NULL.
-const Outrig__V1__Nsd__VnfProfile *orch_plan_profile(const Outrig__V1__Nsd__Df *df,
-                                                     const char *id);
+const Outrig__V1__Nsd__VnfProfile *orch_plan_profile(const Outrig__V1__Nsd__Df *df, const char *id);
 
 // The instances of a new NS: every vnf-profile of df with its minimum count (at least 1),
 // each VDU of its VNFD... the first VDU of each VNFD (Outrigger runs one program per VNF).

@@ -466,17 +466,17 @@ H(ListOps, h_list_ops)
 int orchd_front_start(orchd *o)
 {
     static const rpc_method_impl impls[] = {
-        {"AddVnfd", rpc_orchd_h_add_vnfd},  {"GetVnfd", rpc_h_get_vnfd},
-        {"ListVnfd", rpc_h_list_vnfd},      {"DeleteVnfd", rpc_orchd_h_del_vnfd},
-        {"AddNsd", rpc_orchd_h_add_nsd},    {"GetNsd", rpc_h_get_nsd},
-        {"ListNsd", rpc_h_list_nsd},        {"DeleteNsd", rpc_orchd_h_del_nsd},
-        {"AddSite", rpc_h_add_site},        {"GetSite", rpc_h_get_site},
-        {"ListSites", rpc_h_list_sites},    {"DeleteSite", rpc_h_del_site},
+        {"AddVnfd", rpc_orchd_h_add_vnfd},   {"GetVnfd", rpc_h_get_vnfd},
+        {"ListVnfd", rpc_h_list_vnfd},       {"DeleteVnfd", rpc_orchd_h_del_vnfd},
+        {"AddNsd", rpc_orchd_h_add_nsd},     {"GetNsd", rpc_h_get_nsd},
+        {"ListNsd", rpc_h_list_nsd},         {"DeleteNsd", rpc_orchd_h_del_nsd},
+        {"AddSite", rpc_h_add_site},         {"GetSite", rpc_h_get_site},
+        {"ListSites", rpc_h_list_sites},     {"DeleteSite", rpc_h_del_site},
         {"AddImage", rpc_orchd_h_add_image}, {"ListImages", rpc_h_list_images},
-        {"DeleteImage", rpc_h_del_image},   {"CreateNs", rpc_orchd_h_create_ns},
+        {"DeleteImage", rpc_h_del_image},    {"CreateNs", rpc_orchd_h_create_ns},
         {"DeleteNs", rpc_orchd_h_delete_ns}, {"ScaleNs", rpc_orchd_h_scale_ns},
-        {"HealNs", rpc_orchd_h_heal_ns},    {"GetNs", rpc_h_get_ns},
-        {"ListNs", rpc_h_list_ns},          {"GetOp", rpc_h_get_op},
+        {"HealNs", rpc_orchd_h_heal_ns},     {"GetNs", rpc_h_get_ns},
+        {"ListNs", rpc_h_list_ns},           {"GetOp", rpc_h_get_op},
         {"ListOps", rpc_h_list_ops},
     };
     uint64_t n = 8;

@@ -173,8 +173,8 @@ static int save(orchd *o, Outrig__V1__Operation *op, Outrig__V1__NsRecord *ns, b
 static void op_set_state(Outrig__V1__Operation *op, orch_op_state to, const char *error)
 {
     if (!orch_op_transition_valid(op->state, to))
-        log_warn("op %s: %s -> %s is not a valid transition", op->id,
-                 orch_op_state_name(op->state), orch_op_state_name(to));
+        log_warn("op %s: %s -> %s is not a valid transition", op->id, orch_op_state_name(op->state),
+                 orch_op_state_name(to));
     op->state = to;
     if (error)
         orchd_set_str(&op->error, error);
@@ -231,8 +231,7 @@ int orchd_vnf_remove(orchd *o, const char *site_name, const char *id, adapter_er
     return rc == -ENOENT ? 0 : rc;
 }
 
-static int create_start(orchd *o, adapter_site *site, Outrig__V1__VnfRecord *rec,
-                        adapter_err *err)
+static int create_start(orchd *o, adapter_site *site, Outrig__V1__VnfRecord *rec, adapter_err *err)
 {
     char path[512];
     if (orchd_image_path(o, rec->image, path, sizeof path) != RPC_OK)
@@ -433,6 +432,15 @@ static Outrig__V1__VnfRecord *new_record(const char *ns_id, const orch_plan_vnf 
     return rec;
 }
 
+// True when the NS pins a profile to site: its fate is then the VNF's own error.
+static bool pinned_to(const run *r, const char *site)
+{
+    for (size_t k = 0; k < r->ns->n_site_map; k++)
+        if (!strcmp(r->ns->site_map[k]->value, site))
+            return true;
+    return false;
+}
+
 // Places recs[0..n) given every recorded VNF (all) and the NS's pins. 0 or -ENOSPC/-EINVAL.
 static int place(orchd *o, run *r, orchd_msgs *all)
 {
@@ -459,6 +467,11 @@ static int place(orchd *o, run *r, orchd_msgs *all)
                                   .max_instances = s->max_instances,
                                   .instances = u.instances,
                                   .up = adapter_find(s->kind) != NULL};
+        // A site whose manager cannot be reached now is down for this placement.
+        adapter_site *as;
+        adapter_err aerr;
+        if (ps[i].up && !pinned_to(r, s->name) && orchd_site(o, s->name, &as, &aerr))
+            ps[i].up = false;
     }
     size_t nex = 0;
     for (size_t i = 0; !rc && i < all->n; i++) {
@@ -566,12 +579,13 @@ static int plan_create(orchd *o, run *r)
             if (!strcmp(((Outrig__V1__Vnfd *)vnfds.m[i])->id, vp->vnfd_id))
                 vd = (void *)vnfds.m[i];
         if (!vp || !vd || !vd->n_vdu)
-            n = -EINVAL, snprintf(perr.msg, sizeof perr.msg, "no vnf-profile %s", r->op->scale_profile);
+            n = -EINVAL,
+            snprintf(perr.msg, sizeof perr.msg, "no vnf-profile %s", r->op->scale_profile);
         else if ((n = orch_plan_scale(have, nh, vp->min, vp->max > PLAN_MAX ? PLAN_MAX : vp->max,
                                       r->op->scale_delta, 0, add, &na, rm, &nr, &perr)) == 0) {
             for (size_t i = 0; i < na; i++) {
-                pl[i] = (orch_plan_vnf){.profile = vp->id, .index = add[i], .vnfd = vd,
-                                        .vdu = vd->vdu[0]};
+                pl[i] = (orch_plan_vnf){
+                    .profile = vp->id, .index = add[i], .vnfd = vd, .vdu = vd->vdu[0]};
                 orch_instance_id(r->ns->id, vp->id, add[i], pl[i].instance_id,
                                  sizeof pl[i].instance_id);
             }
@@ -900,7 +914,8 @@ static void run_op(orchd *o, const char *op_id)
             save(o, r.op, NULL, false);
     } else if (!r.ns) {
         finish_ok(o, &r, false, "terminated"); // terminated before a crash, recorded after
-    } else if (r.op->type == TY(INSTANTIATE) || (r.op->type == TY(SCALE) && r.op->scale_delta > 0)) {
+    } else if (r.op->type == TY(INSTANTIATE) ||
+               (r.op->type == TY(SCALE) && r.op->scale_delta > 0)) {
         run_create(o, &r);
     } else if (r.op->type == TY(TERMINATE) || r.op->type == TY(SCALE)) {
         run_remove(o, &r);
@@ -972,8 +987,8 @@ int orchd_recover(orchd *o)
         Outrig__V1__Operation *op = (void *)l.m[i];
         if (orch_op_finished(op))
             continue;
-        log_warn("op %s (%s %s) was %s at restart: resuming", op->id,
-                 orch_op_type_name(op->type), op->ns_id, orch_op_state_name(op->state));
+        log_warn("op %s (%s %s) was %s at restart: resuming", op->id, orch_op_type_name(op->type),
+                 op->ns_id, orch_op_state_name(op->state));
         if (orchd_busy_claim(o, op->ns_id, 1) && orchd_op_launch(o, op->id, op->ns_id) == 0)
             n++;
     }

@@ -82,8 +82,8 @@ orch_idem orch_op_idempotency(const Outrig__V1__Operation *existing, orch_op_typ
 int orch_ns_admit(const Outrig__V1__NsRecord *ns, const Outrig__V1__Operation *current,
                   orch_op_type type)
 {
-    bool in_progress = ns && ns->current_op && ns->current_op[0] &&
-                       !(current && orch_op_finished(current));
+    bool in_progress =
+        ns && ns->current_op && ns->current_op[0] && !(current && orch_op_finished(current));
     if (in_progress)
         return 9;
     if (type == TY(INSTANTIATE))

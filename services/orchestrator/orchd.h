@@ -8,6 +8,7 @@
 //   parallel=N         site commands in flight per operation (default 16)
 //   reconcile_ms=N     period of the reconcile loop (default 3000, 0 = off)
 //   catalogue_dir=DIR  seeds /image/<name> with every executable file of DIR at start
+//                      (default: <build>/examples/vnf when run from a build tree; "" = none)
 //   crash_after=STEP   test hook: SIGKILL itself after STEP (op_recorded, planned,
 //                      vnf_created, before_complete, rollback_started)
 #ifndef OUTRIG_ORCHD_H
@@ -93,7 +94,7 @@ typedef struct orchd_txn {
     int err;
 } orchd_txn;
 void orchd_txn_init(orchd_txn *t);
-void orchd_txn_absent(orchd_txn *t, const char *key);          // compare: key does not exist
+void orchd_txn_absent(orchd_txn *t, const char *key);            // compare: key does not exist
 void orchd_txn_rev(orchd_txn *t, const char *key, uint64_t rev); // compare: mod_revision
 void orchd_txn_put(orchd_txn *t, const char *key, const ProtobufCMessage *m);
 void orchd_txn_del(orchd_txn *t, const char *key);

@@ -9,8 +9,8 @@
 
 #include "domain.h"
 
-static int plan_fail(orch_plan_err *err, int rc, const char *field, const char *fmt,
-                     const char *a, const char *b)
+static int plan_fail(orch_plan_err *err, int rc, const char *field, const char *fmt, const char *a,
+                     const char *b)
 {
     if (err) {
         snprintf(err->field, sizeof err->field, "%s", field ? field : "");
@@ -63,8 +63,8 @@ int orch_plan_instantiate(const char *ns, const Outrig__V1__Nsd__Df *df,
         const Outrig__V1__Nsd__VnfProfile *vp = df->vnf_profile[p];
         const Outrig__V1__Vnfd *v = find_vnfd(vnfds, n_vnfds, vp->vnfd_id);
         if (!v)
-            return plan_fail(err, -EINVAL, "vnfd_id", "vnf-profile '%s': vnfd '%s' is not onboarded",
-                             vp->id, vp->vnfd_id);
+            return plan_fail(err, -EINVAL, "vnfd_id",
+                             "vnf-profile '%s': vnfd '%s' is not onboarded", vp->id, vp->vnfd_id);
         if (!v->n_vdu)
             return plan_fail(err, -EINVAL, "vdu", "vnfd '%s' has no vdu%s", v->id, "");
         uint32_t count = vp->min ? vp->min : 1;
@@ -115,8 +115,8 @@ static uint32_t cps_on(const Outrig__V1__Nsd__VnfProfile *vp, const char *vl, co
     uint32_t k = 0;
     for (size_t c = 0; c < vp->n_virtual_link_connectivity; c++) {
         const Outrig__V1__Nsd__Connectivity *cn = vp->virtual_link_connectivity[c];
-        const char *id = *cn->virtual_link_desc_id ? cn->virtual_link_desc_id
-                                                   : cn->virtual_link_profile_id;
+        const char *id =
+            *cn->virtual_link_desc_id ? cn->virtual_link_desc_id : cn->virtual_link_profile_id;
         if (strcmp(id, vl))
             continue;
         for (size_t r = 0; r < cn->n_cpd; r++)
@@ -215,8 +215,7 @@ int orch_plan_cps(const Outrig__V1__Nsd *nsd, const Outrig__V1__Nsd__Df *df,
     if (!vp)
         return plan_fail(err, -EINVAL, "profile", "no vnf-profile '%s'%s", pv->profile, "");
     if (v->n_ext_cpd > 8)
-        return plan_fail(err, -EINVAL, "ext_cpd", "vnfd '%s' has more than 8 ext-cpd%s", v->id,
-                         "");
+        return plan_fail(err, -EINVAL, "ext_cpd", "vnfd '%s' has more than 8 ext-cpd%s", v->id, "");
     rec->cps = calloc(v->n_ext_cpd ? v->n_ext_cpd : 1, sizeof *rec->cps);
     if (!rec->cps)
         return -ENOMEM;

@@ -139,8 +139,8 @@ static int pass(orchd *o)
                                              !*ns->current_op && !strcmp(v->state, "RUNNING")};
     }
     busy_arg ba = {o, epoch, &nss};
-    size_t n = orch_reconcile_diff(want, vnfs.n, seen.v, seen.n, listed, n_listed, ns_busy, &ba,
-                                   act, max);
+    size_t n =
+        orch_reconcile_diff(want, vnfs.n, seen.v, seen.n, listed, n_listed, ns_busy, &ba, act, max);
     for (size_t i = 0; i < n; i++) {
         orch_rec_action *a = &act[i];
         // Held for the action, so that no operation starts on the NS meanwhile.

@@ -34,8 +34,7 @@ static orchd_conn *find(orchd *o, const char *name)
     return NULL;
 }
 
-// Caches site under name (replacing an older handle, which is leaked on purpose if another
-// thread may still use it: sites change rarely and a handle is small). Called with o->mu held.
+// Caches site under name. Called with o->mu held.
 static int cache(orchd *o, const char *name, uint64_t rev, adapter_site *site)
 {
     orchd_conn *c = find(o, name);
@@ -66,14 +65,16 @@ int orchd_site_try(orchd *o, const Outrig__V1__Site *s, uint64_t rev, adapter_er
     if (rc)
         return rc;
     pthread_mutex_lock(&o->mu);
+    // Two threads may open the same site at once: the first one cached wins.
     orchd_conn *old = find(o, s->name);
-    adapter_site *prev = old ? old->site : NULL;
-    rc = cache(o, s->name, rev, site);
+    if (old && old->site)
+        rc = 1;
+    else
+        rc = cache(o, s->name, rev, site);
     pthread_mutex_unlock(&o->mu);
     if (rc)
         adapter_close(site);
-    (void)prev;
-    return rc;
+    return rc < 0 ? rc : 0;
 }
 
 int orchd_site(orchd *o, const char *name, adapter_site **out, adapter_err *err)

@@ -83,7 +83,8 @@ static void od_start_child(od_daemon *d, size_t i, uint64_t now)
     }
     pid_t pid = od_spawn(argv.v, env.v);
     if (pid < 0) {
-        snprintf(why, sizeof why, "exec %s failed: %s", d->binary[i], strerror((int)-pid));
+        int n = snprintf(why, sizeof why, "exec %s failed: %s", d->binary[i], strerror((int)-pid));
+        (void)n;   // a cut message is fine
         log_error("%s: %s", svc->name, why);
         od_sup_on_spawn_failed(&d->sup, i, now, why);
     } else {

@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <nng/nng.h>
 #include <pb_decode.h>
 
+#include "adapter/adapter.h"
 #include "hub/hub.h"
 #include "outrig/v1/agent.pb-c.h"
 #include "proc.h"
@@ -28,6 +30,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 
+static char metrics_url[64];
 static char dir[128], run[192], url_store[256], url_hub[256], url_agent[256], host[64];
 static pid_t pid_store, pid_hub, pid_agent;
 static rpc_client *cli;
@@ -169,9 +172,9 @@ static pid_t spawn(const char *rel, const char *name, const char *listen, const 
     proc_build_path(rel, bin, sizeof bin);
     snprintf(data, sizeof data, "%s/data-%s", dir, name);
     snprintf(log, sizeof log, "%s/%s.log", dir, name);
-    const char *argv[32] = {bin,         "--run-dir", run,      "--data-dir", data, "--listen",
-                            listen,      "--store",   url_store, "--hub",     url_hub,
-                            "--log-level", "info"};
+    const char *argv[32] = {bin,        "--run-dir",   run,       "--data-dir", data,
+                            "--listen", listen,        "--store", url_store,    "--hub",
+                            url_hub,    "--log-level", "info"};
     size_t n = 13;
     for (size_t i = 0; extra && extra[i]; i++)
         argv[n++] = extra[i];
@@ -180,6 +183,45 @@ static pid_t spawn(const char *rel, const char *name, const char *listen, const 
     assert_true(p > 0);
     assert_true(proc_wait_serving(listen, 15000));
     return p;
+}
+
+static void start_agent(void)
+{
+    if (pid_agent > 0) // left by a test that failed half way
+        proc_stop(pid_agent, SIGTERM, 15000);
+    char hostopt[96];
+    snprintf(hostopt, sizeof hostopt, "host=%s", host);
+    snprintf(metrics_url, sizeof metrics_url, "http://127.0.0.1:%d/metrics",
+             20000 + (int)(getpid() % 20000));
+    const char *extra[] = {"--set",     hostopt,
+                           "--set",     "lease_ttl_ms=2000",
+                           "--set",     "stop_grace_ms=500",
+                           "--set",     "netns_prefix=oe2e-",
+                           "--metrics", metrics_url,
+                           NULL};
+    pid_agent = spawn("hypervisor-agent/agent/outrig-agent", "agent", url_agent, extra);
+}
+
+static void wait_host_key(void)
+{
+    uint64_t until = clock_mono_ms() + 5000;
+    while (!host_key_exists() && clock_mono_ms() < until)
+        usleep(50000);
+    assert_true(host_key_exists());
+}
+
+// Runs the outrig CLI with args against the test's run dir; its stdout into out.
+static int cli_run(const char *args, char *out, size_t len)
+{
+    char bin[512], cmd[1024];
+    proc_build_path("tools/outrig/outrig", bin, sizeof bin);
+    snprintf(cmd, sizeof cmd, "%s --run-dir %s %s", bin, run, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int ws = pclose(p);
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 }
 
 static int setup(void **state)
@@ -198,11 +240,7 @@ static int setup(void **state)
     snprintf(host, sizeof host, "e2e-host-%d", (int)getpid());
     pid_store = spawn("services/store/outrig-store", "store", url_store, NULL);
     pid_hub = spawn("services/hub/outrig-hub", "hub", url_hub, NULL);
-    char hostopt[96];
-    snprintf(hostopt, sizeof hostopt, "host=%s", host);
-    const char *extra[] = {"--set", hostopt, "--set", "lease_ttl_ms=1500", "--set",
-                           "stop_grace_ms=500", "--set", "netns_prefix=oe2e-", NULL};
-    pid_agent = spawn("hypervisor-agent/agent/outrig-agent", "agent", url_agent, extra);
+    start_agent();
     cli = rpc_client_open(url_agent, NULL);
     sc = store_client_open(url_store, NULL);
     hc = hub_client_open(url_hub, NULL);
@@ -232,14 +270,11 @@ static void test_agent_end_to_end(void **state)
 {
     const char *cats[] = {"vnf", "host", NULL};
     hub_subscription *sub = NULL;
-    assert_int_equal(hub_subscribe(hc, NULL, cats, HUB_FROM_RESUME, on_event, NULL, NULL, &sub),
-                     0);
+    assert_int_equal(hub_subscribe(hc, NULL, cats, HUB_FROM_RESUME, on_event, NULL, NULL, &sub), 0);
 
     // The host is registered under a lease.
-    uint64_t until = clock_mono_ms() + 5000;
-    while (!host_key_exists() && clock_mono_ms() < until)
-        usleep(50000);
-    assert_true(host_key_exists());
+    wait_host_key();
+    uint64_t until;
     char key[96];
     snprintf(key, sizeof key, "/host/%s", host);
     Outrig__V1__KeyValue *kv = NULL;
@@ -275,7 +310,7 @@ static void test_agent_end_to_end(void **state)
     v = vm_get("worker");
     assert_int_equal(v->state, outrig_v1_AgentVmState_AGENT_VM_RUNNING);
     assert_true(v->items_done > 50);
-    assert_true(v->latency_p50_us >= 100);  // each item costs 100 µs of guest time
+    assert_true(v->latency_p50_us >= 100); // each item costs 100 µs of guest time
     outrig_v1_ListTasksRequest lt = {0};
     snprintf(lt.vm_id, sizeof lt.vm_id, "worker");
     assert_int_equal(call(AGENT_M_LIST_TASKS, &lt, &r, NULL), RPC_OK);
@@ -283,7 +318,37 @@ static void test_agent_end_to_end(void **state)
     assert_string_equal(r.tasks.classes[0].task_class, "hash");
     assert_true(r.tasks.classes[0].completed >= 1);
     assert_true(r.tasks.classes[0].bytes_done >= 8u << 20);
-    assert_true(r.tasks.classes[1].completed >= 1);  // metrics samples
+    assert_true(r.tasks.classes[1].completed >= 1); // metrics samples
+
+    // The CLI: hosts from the store, VMs and tasks from the agent.
+    static char out[65536];
+    char args[400];
+    assert_int_equal(cli_run("host list -o json", out, sizeof out), 0);
+    snprintf(args, sizeof args, "\"name\":\"%s\",\"agent_url\":\"%s\"", host, url_agent);
+    assert_non_null(strstr(out, args));
+    assert_int_equal(cli_run("vm list", out, sizeof out), 0);
+    assert_non_null(strstr(out, "worker"));
+    assert_non_null(strstr(out, "opportunistic"));
+    assert_int_equal(cli_run("vm show hello -o json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"exit_code\":7"));
+    assert_non_null(strstr(out, "hello from outrigger guest"));
+    assert_int_equal(cli_run("vm show nosuch", out, sizeof out), 1);
+    snprintf(args, sizeof args, "host tasks %s -o json", host);
+    assert_int_equal(cli_run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"vm_id\":\"worker\",\"class\":\"hash\""));
+    assert_int_equal(cli_run("host tasks no-such-host", out, sizeof out), 1);
+
+    // Per-task-class counters in the metrics.
+    snprintf(args, sizeof args, "curl -sf %s", metrics_url);
+    FILE *mp = popen(args, "r");
+    assert_non_null(mp);
+    size_t mn = fread(out, 1, sizeof out - 1, mp);
+    out[mn] = 0;
+    assert_int_equal(pclose(mp), 0);
+    const char *hb = strstr(out, "task_bytes{class=\"hash\"} ");
+    assert_non_null(hb);
+    assert_true(strtoull(strchr(hb, ' ') + 1, NULL, 10) >= 8u << 20);
+    assert_non_null(strstr(out, "task_fallbacks{class=\"hash\"} "));
 
     // Faulting guests are FAILED, and the agent keeps serving.
     vm_create_start("tf", "triple-fault", outrig_v1_AgentVmMode_AGENT_VM_MODE_NONE, 0);
@@ -387,19 +452,141 @@ static void test_agent_end_to_end(void **state)
     assert_true(saw_event("host.vm-deleted worker", 5000));
     hub_unsubscribe(sub);
 
-    // kill -9: the lease expires and the host key vanishes.
-    assert_true(host_key_exists());
+    // Shutdown cleans up what the agent still has (default on_exit=cleanup), exits 0 (under
+    // ASan: no leak) and revokes the lease, so the host key goes at once.
+    cv.spec.cps_count = 1;
+    snprintf(cv.spec.id, sizeof cv.spec.id, "vnf2");
+    snprintf(cv.spec.cps[0].address, sizeof cv.spec.cps[0].address, "10.213.78.1/24");
+    assert_int_equal(call(AGENT_M_CREATE_VNF, &cv, &r, &st), RPC_OK);
+    snprintf(nspath, sizeof nspath, "/run/netns/%s", r.vnf.netns);
+    snprintf(ref.id, sizeof ref.id, "vnf2");
+    assert_int_equal(call(AGENT_M_START_VNF, &ref, &r, &st), RPC_OK);
+    vnf_pid = r.vnf.pid;
+    vm_create_start("left", "idle-worker", outrig_v1_AgentVmMode_AGENT_VM_MODE_PREEMPTIVE, 100);
+    assert_true(path_exists(nspath));
+    int ws = proc_stop(pid_agent, SIGTERM, 15000);
+    pid_agent = 0;
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 0);
+    assert_false(path_exists(nspath));
+    assert_false(proc_alive(vnf_pid));
+    assert_false(host_key_exists());
+}
+
+static int collect(const adapter_vnf_info *info, void *arg)
+{
+    adapter_vnf_info *out = arg;
+    if (!strcmp(info->instance_id, "ns7.fw.0"))
+        *out = *info;
+    return 0;
+}
+
+// The orchestrator's agent site kind, driving the real agent.
+static void test_agent_site_adapter(void **state)
+{
+    start_agent();
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "agent://%s?timeout_ms=20000", url_agent);
+    adapter_site_config cfg = {.name = "site-e2e", .endpoint = endpoint};
+    adapter_site *site = NULL;
+    adapter_err err;
+    assert_int_equal(adapter_open("agent", &cfg, &site, &err), 0);
+    const char *args[] = {"600"};
+    adapter_cp cps[] = {{"eth0", "10.213.79.1/24", NULL}};
+    adapter_vnf_spec spec = {.instance_id = "ns7.fw.0",
+                             .owner = "ns7",
+                             .image = "/bin/sleep",
+                             .args = args,
+                             .n_args = 1,
+                             .cps = cps,
+                             .n_cps = 1};
+    assert_int_equal(adapter_create_vnf(site, &spec, &err), 0);
+    assert_int_equal(adapter_create_vnf(site, &spec, &err), -EEXIST);
+    spec.image = "no-such-image";
+    spec.instance_id = "ns7.fw.1";
+    assert_int_equal(adapter_create_vnf(site, &spec, &err), -ENOENT);
+    assert_int_equal(adapter_start_vnf(site, "ns7.fw.0", &err), 0);
+    assert_int_equal(adapter_start_vnf(site, "ns7.fw.0", &err), -EALREADY);
+    adapter_cp_peer peer = {"10.213.79.2", "ns7.lb.0/eth0"};
+    assert_int_equal(adapter_configure_cp(site, "ns7.fw.0", "eth0", NULL, &peer, &err), 0);
+    assert_int_equal(adapter_configure_cp(site, "ns7.fw.0", "eth0", "10.213.79.9/24", &peer, &err),
+                     -EOPNOTSUPP);
+    adapter_vnf_info info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(adapter_list_vnfs(site, collect, &info, &err), 0);
+    assert_string_equal(info.owner, "ns7");
+    assert_int_equal(info.state, ADAPTER_VNF_RUNNING);
+    assert_true(info.pid > 0);
+    assert_int_equal(info.n_cps, 1);
+    char ifpath[128];
+    snprintf(ifpath, sizeof ifpath, "/sys/class/net/%s", info.cps[0].host_ifname);
+    assert_true(path_exists(ifpath));
+    assert_int_equal(adapter_stop_vnf(site, "ns7.fw.0", &err), 0);
+    assert_int_equal(adapter_vnf_status(site, "ns7.fw.0", &info, &err), 0);
+    assert_int_equal(info.state, ADAPTER_VNF_STOPPED);
+    assert_int_equal(adapter_delete_vnf(site, "ns7.fw.0", &err), 0);
+    assert_int_equal(adapter_vnf_status(site, "ns7.fw.0", &info, &err), -ENOENT);
+    assert_false(path_exists(ifpath));
+    adapter_close(site);
+    int ws = proc_stop(pid_agent, SIGTERM, 15000);
+    pid_agent = 0;
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+}
+
+static void test_host_key_vanishes_after_kill_9(void **state)
+{
+    start_agent();
+    wait_host_key();
+    // A VNF running when the agent dies stays behind it...
+    outrig_v1_CreateVnfRequest cv = outrig_v1_CreateVnfRequest_init_zero;
+    cv.has_spec = true;
+    snprintf(cv.spec.id, sizeof cv.spec.id, "orphan");
+    snprintf(cv.spec.path, sizeof cv.spec.path, "/bin/sleep");
+    cv.spec.args_count = 1;
+    snprintf(cv.spec.args[0], sizeof cv.spec.args[0], "600");
+    cv.spec.cps_count = 1;
+    snprintf(cv.spec.cps[0].id, sizeof cv.spec.cps[0].id, "eth0");
+    agent_rep r;
+    assert_int_equal(call(AGENT_M_CREATE_VNF, &cv, &r, NULL), RPC_OK);
+    char nspath[128], ifpath[128];
+    snprintf(nspath, sizeof nspath, "/run/netns/%s", r.vnf.netns);
+    snprintf(ifpath, sizeof ifpath, "/sys/class/net/%s", r.vnf.cps[0].host_ifname);
+    outrig_v1_VnfRef ref = {.id = "orphan"};
+    assert_int_equal(call(AGENT_M_START_VNF, &ref, &r, NULL), RPC_OK);
+    pid_t orphan = r.vnf.pid;
+
     kill(pid_agent, SIGKILL);
     proc_stop(pid_agent, SIGKILL, 5000);
     pid_agent = 0;
-    until = clock_mono_ms() + 10000;
+    assert_true(host_key_exists()); // until the lease expires
+    uint64_t until = clock_mono_ms() + 10000;
     while (host_key_exists() && clock_mono_ms() < until)
         usleep(100000);
     assert_false(host_key_exists());
+    assert_true(path_exists(nspath));
+    assert_true(proc_alive(orphan));
+
+    // ...and the next agent on the host removes it before it serves.
+    start_agent();
+    assert_false(path_exists(nspath));
+    assert_false(path_exists(ifpath));
+    until = clock_mono_ms() + 3000;
+    while (proc_alive(orphan) && clock_mono_ms() < until)
+        usleep(50000);
+    assert_false(proc_alive(orphan));
+    assert_int_equal(call(AGENT_M_CREATE_VNF, &cv, &r, NULL), RPC_OK); // the id is free again
+    int ws = proc_stop(pid_agent, SIGTERM, 15000);
+    pid_agent = 0;
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    assert_false(path_exists(nspath));
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_agent_end_to_end)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_agent_end_to_end),
+        cmocka_unit_test(test_agent_site_adapter),
+        cmocka_unit_test(test_host_key_vanishes_after_kill_9),
+    };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

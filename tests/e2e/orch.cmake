@@ -1,5 +1,6 @@
 # outrig-orchestrator end to end on real processes and two LXC sites in their own netns
-# (root, liblxc, busybox-static; skipped otherwise).
+# (root, liblxc, busybox-static; skipped otherwise). The agent-site step runs when
+# outrig-agent is built (not a dependency, so that the agent's build does not gate this test).
 if(TARGET outrig-orchestrator AND LXC_LIB)
     outrig_c_test(orch_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/orch_e2e_test.c
         LIBS orch_adapter outrig_test_support outrig_proto common_rpc ${NNG_LIB} Threads::Threads

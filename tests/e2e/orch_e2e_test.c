@@ -6,9 +6,11 @@
 // terminate leaves nothing on any site. Then the orchestrator is killed (SIGKILL, through the
 // crash_after test hook) at each step of an instantiate: after a restart the operation is
 // COMPLETED or ROLLED_BACK with exactly one VNF per instance and no orphan. Finally the
-// reconcile loop removes a VNF no NS owns and recreates one that disappeared.
+// reconcile loop removes a VNF no NS owns and recreates one that disappeared, and an NS is
+// deployed across an LXC site and an outrig-agent site (when the agent is built).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,7 +120,8 @@ static rpc_code add_file(const char *method, const char *file)
     r.yaml.data = buf;
     r.yaml.len = n;
     rpc_status st;
-    rpc_code rc = call(method, &r.base, &outrig__v1__add_descriptor_response__descriptor, NULL, &st);
+    rpc_code rc =
+        call(method, &r.base, &outrig__v1__add_descriptor_response__descriptor, NULL, &st);
     CHECK(rc == RPC_OK, "%s %s: %s", method, file, st.message);
     return rc;
 }
@@ -133,10 +136,11 @@ static int wait_op(const char *id, uint32_t *attempts)
         if (call("GetOp", &r.base, &outrig__v1__op_info__descriptor, &info, NULL) == RPC_OK) {
             Outrig__V1__Operation *op = info->op;
             int s = op->state;
-            bool done = s == OUTRIG__V1__OPERATION__STATE__COMPLETED ||
-                        s == OUTRIG__V1__OPERATION__STATE__ROLLED_BACK ||
-                        (s == OUTRIG__V1__OPERATION__STATE__FAILED &&
-                         (op->keep_on_failure || op->type == OUTRIG__V1__OPERATION__TYPE__TERMINATE));
+            bool done =
+                s == OUTRIG__V1__OPERATION__STATE__COMPLETED ||
+                s == OUTRIG__V1__OPERATION__STATE__ROLLED_BACK ||
+                (s == OUTRIG__V1__OPERATION__STATE__FAILED &&
+                 (op->keep_on_failure || op->type == OUTRIG__V1__OPERATION__TYPE__TERMINATE));
             if (attempts)
                 *attempts = op->attempts;
             if (done && s != OUTRIG__V1__OPERATION__STATE__COMPLETED)
@@ -183,7 +187,8 @@ static void open_sites(void)
         snprintf(ep, sizeof ep, "lxc://%s", site_dir[i]);
         snprintf(opt, sizeof opt, "netns=%s", nss[i]);
         const char *opts[] = {opt, NULL};
-        adapter_site_config cfg = {.name = i ? "site-b" : "site-a", .endpoint = ep, .options = opts};
+        adapter_site_config cfg = {
+            .name = i ? "site-b" : "site-a", .endpoint = ep, .options = opts};
         adapter_err err;
         int rc = adapter_open("lxc", &cfg, &sites[i], &err);
         CHECK(rc == 0, "open site %d: %s", i, err.msg);
@@ -192,12 +197,19 @@ static void open_sites(void)
 
 static void list_all(void)
 {
-    n_vnfs = 0;
-    for (cur_site = 0; cur_site < 2; cur_site++) {
-        adapter_err err;
-        if (sites[cur_site])
-            CHECK(adapter_list_vnfs(sites[cur_site], list_cb, NULL, &err) == 0, "list: %s",
-                  err.msg);
+    // A listing may meet a container the orchestrator is removing at that moment: retry.
+    for (int attempt = 0; attempt < 5; attempt++) {
+        n_vnfs = 0;
+        int bad = 0;
+        adapter_err err = {{0}};
+        for (cur_site = 0; cur_site < 2; cur_site++)
+            if (sites[cur_site] && adapter_list_vnfs(sites[cur_site], list_cb, NULL, &err))
+                bad++;
+        if (!bad)
+            return;
+        if (attempt == 4)
+            CHECK(0, "list: %s", err.msg);
+        sleep_ms(100);
     }
 }
 
@@ -294,6 +306,36 @@ static void deploy_and_terminate(void)
     CHECK(sh("ls %s/lxc 2>/dev/null | grep -q or-", site_dir[0]) != 0, "container dir left");
 }
 
+static void *dup_create(void *arg)
+{
+    Outrig__V1__Operation *op = NULL;
+    rpc_code rc = create_ns("dup", "dup-1", &op);
+    *(int *)arg = rc == RPC_OK && op && !strcmp(op->id, "dup-1") ? 1 : 0;
+    if (op)
+        protobuf_c_message_free_unpacked(&op->base, NULL);
+    return NULL;
+}
+
+// The same request sent twice at once (a client that retries before the first reply): one
+// operation, run once, and both callers get it.
+static void concurrent_retry(void)
+{
+    pthread_t th[2];
+    int ok[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, dup_create, &ok[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    CHECK(ok[0] && ok[1], "both concurrent requests get operation dup-1 (%d, %d)", ok[0], ok[1]);
+    uint32_t attempts = 0;
+    CHECK(wait_op("dup-1", &attempts) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "dup-1");
+    CHECK(attempts == 1, "dup-1 ran %u times", attempts);
+    list_all();
+    CHECK(count_owned("dup") == 3, "dup has %zu VNFs, want 3", count_owned("dup"));
+    CHECK(ns_op("DeleteNs", "dup", "dup-del", NULL) == RPC_OK, "delete dup");
+    CHECK(wait_op("dup-del", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "delete dup");
+}
+
 // Kills the orchestrator at `step` of an instantiate, restarts it, checks the outcome.
 static void crash_at(const char *step, int round)
 {
@@ -323,8 +365,8 @@ static void crash_at(const char *step, int round)
         char id[64];
         snprintf(id, sizeof id, "%s.%s.0", name, prof[i]);
         int want = final == OUTRIG__V1__OPERATION__STATE__COMPLETED ? 1 : 0;
-        CHECK(copies(id, NULL) == want, "%s: %s has %d copies, want %d", step, id,
-              copies(id, NULL), want);
+        CHECK(copies(id, NULL) == want, "%s: %s has %d copies, want %d", step, id, copies(id, NULL),
+              want);
     }
     CHECK(n_vnfs == count_owned(name), "%s: %zu VNF(s) on the sites, %zu of %s", step, n_vnfs,
           count_owned(name), name);
@@ -383,6 +425,8 @@ static void reconcile(void)
 {
     CHECK(create_ns("rec", "rec-1", NULL) == RPC_OK, "CreateNs rec");
     CHECK(wait_op("rec-1", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "instantiate rec");
+    // Frozen meanwhile, so that its reconcile loop does not meet the half-made orphan.
+    kill(orch_pid, SIGSTOP);
     // An orphan: a VNF on site-a that no NS records.
     char rel[512], prog[4096];
     proc_build_path("examples/vnf/outrig-vnf-echo", rel, sizeof rel);
@@ -393,6 +437,7 @@ static void reconcile(void)
     CHECK(adapter_create_vnf(sites[0], &spec, &err) == 0, "orphan: %s", err.msg);
     // A missing instance: rec.srv.0 removed behind the orchestrator's back.
     CHECK(adapter_delete_vnf(sites[1], "rec.srv.0", &err) == 0, "delete srv: %s", err.msg);
+    kill(orch_pid, SIGCONT);
     bool ok = false;
     for (int i = 0; i < 100 && !ok; i++) {
         sleep_ms(100);
@@ -405,6 +450,84 @@ static void reconcile(void)
     CHECK(wait_op("rec-del", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "delete rec");
     list_all();
     CHECK(n_vnfs == 0, "%zu VNF(s) left after the reconcile test", n_vnfs);
+}
+
+// Both kinds of site manager take part: an outrig-agent site next to the LXC ones (when the
+// agent is built and the adapter has the agent kind).
+static void agent_site(void)
+{
+    char bin[512];
+    proc_build_path("hypervisor-agent/agent/outrig-agent", bin, sizeof bin);
+    if (access(bin, X_OK) || !adapter_find("agent")) {
+        fprintf(stderr, "no outrig-agent or agent adapter: agent site step skipped\n");
+        return;
+    }
+    char listen[300], pfx[32];
+    snprintf(listen, sizeof listen, "ipc://%s/agent.sock", run_dir);
+    snprintf(pfx, sizeof pfx, "netns_prefix=oe%d", (int)getpid() % 100000);
+    const char *extra[] = {"--listen", listen, "--set", pfx, NULL};
+    char data[256], log[256];
+    snprintf(data, sizeof data, "%s/agent", tmp);
+    snprintf(log, sizeof log, "%s/agent.log", tmp);
+    char *argv[] = {bin,
+                    "--run-dir",
+                    run_dir,
+                    "--data-dir",
+                    data,
+                    (char *)extra[0],
+                    (char *)extra[1],
+                    (char *)extra[2],
+                    (char *)extra[3],
+                    NULL};
+    pid_t agent = proc_spawn(argv, NULL, log);
+    CHECK(agent > 0 && proc_wait_serving(listen, 15000), "outrig-agent did not start");
+    char ep[400];
+    snprintf(ep, sizeof ep, "agent://%s", listen);
+    Outrig__V1__Site s = OUTRIG__V1__SITE__INIT;
+    s.name = "site-c";
+    s.kind = "agent";
+    s.endpoint = ep;
+    rpc_status st;
+    CHECK(call("AddSite", &s.base, &outrig__v1__site__descriptor, NULL, &st) == RPC_OK,
+          "AddSite agent: %s", st.message);
+    Outrig__V1__CreateNsRequest r = OUTRIG__V1__CREATE_NS_REQUEST__INIT;
+    r.nsd_id = "cgw-fw-srv";
+    r.name = "mix";
+    r.op_id = "mix-1";
+    Outrig__V1__CreateNsRequest__SiteMapEntry e[3], *ep3[3];
+    const char *k[] = {"cgw", "fw", "srv"}, *v[] = {"site-a", "site-a", "site-c"};
+    for (int i = 0; i < 3; i++) {
+        outrig__v1__create_ns_request__site_map_entry__init(&e[i]);
+        e[i].key = (char *)k[i];
+        e[i].value = (char *)v[i];
+        ep3[i] = &e[i];
+    }
+    r.site_map = ep3;
+    r.n_site_map = 3;
+    CHECK(call("CreateNs", &r.base, &outrig__v1__operation__descriptor, NULL, &st) == RPC_OK,
+          "CreateNs mix: %s", st.message);
+    CHECK(wait_op("mix-1", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "mix instantiate");
+    Outrig__V1__IdRequest g = OUTRIG__V1__ID_REQUEST__INIT;
+    g.id = "mix";
+    Outrig__V1__NsInfo *info = NULL;
+    CHECK(call("GetNs", &g.base, &outrig__v1__ns_info__descriptor, &info, &st) == RPC_OK, "GetNs");
+    for (size_t i = 0; info && i < info->n_vnfs; i++) {
+        const Outrig__V1__VnfRecord *rec = info->vnfs[i];
+        CHECK(!strcmp(rec->state, "RUNNING"), "%s is %s", rec->instance_id, rec->state);
+        if (!strcmp(rec->profile, "srv"))
+            CHECK(!strcmp(rec->site, "site-c"), "srv on %s", rec->site);
+    }
+    if (info)
+        protobuf_c_message_free_unpacked(&info->base, NULL);
+    list_all();
+    CHECK(copies("mix.cgw.0", NULL) == 1 && copies("mix.srv.0", NULL) == 0,
+          "LXC sites run cgw but not srv");
+    CHECK(ns_op("DeleteNs", "mix", "mix-del", NULL) == RPC_OK, "delete mix");
+    CHECK(wait_op("mix-del", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "delete mix");
+    list_all();
+    CHECK(n_vnfs == 0, "%zu VNF(s) left on the LXC sites", n_vnfs);
+    CHECK(sh("grep -q 'vnf mix.srv.0 deleted' %s", log) == 0, "the agent deleted mix.srv.0");
+    proc_stop(agent, SIGTERM, 10000);
 }
 
 int main(void)
@@ -457,6 +580,8 @@ int main(void)
     }
     if (!failures)
         deploy_and_terminate();
+    if (!failures)
+        concurrent_retry();
     const char *steps[] = {"op_recorded", "planned", "vnf_created", "before_complete",
                            "rollback_started"};
     for (int i = 0; !failures && i < 4; i++)
@@ -465,6 +590,8 @@ int main(void)
         rollback();
     if (!failures)
         reconcile();
+    if (!failures)
+        agent_site();
 
     // Teardown: whatever a failure left on the sites, the processes, the netns, the files.
     list_all();
@@ -478,6 +605,11 @@ int main(void)
     proc_stop(orch_pid, SIGTERM, 10000);
     proc_stop(hub_pid, SIGTERM, 10000);
     proc_stop(store_pid, SIGTERM, 10000);
+    // Sanitizer reports of the services (an ASan build) fail the test too.
+    if (sh("grep -q 'Sanitizer\\|runtime error' %s/*.log", tmp) == 0) {
+        sh("grep -h -A30 'Sanitizer\\|runtime error' %s/*.log | head -80 >&2", tmp);
+        CHECK(0, "sanitizer report in a service log");
+    }
     if (failures)
         sh("tail -n 30 %s/orchestrator.log >&2", tmp);
     sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns_a, ns_b);

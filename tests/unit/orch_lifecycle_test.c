@@ -105,8 +105,8 @@ static void test_long_ns_name_is_refused(void **state)
 static Outrig__V1__VnfRecord *rec_for(ex *e, const char *profile, uint32_t index, int vnfd)
 {
     const Outrig__V1__Nsd__Df *df = orch_plan_df(e->nsd, NULL);
-    orch_plan_vnf pv = {.profile = profile, .index = index, .vnfd = e->vnfd[vnfd],
-                        .vdu = e->vnfd[vnfd]->vdu[0]};
+    orch_plan_vnf pv = {
+        .profile = profile, .index = index, .vnfd = e->vnfd[vnfd], .vdu = e->vnfd[vnfd]->vdu[0]};
     orch_instance_id("demo", profile, index, pv.instance_id, sizeof pv.instance_id);
     Outrig__V1__VnfRecord *r = malloc(sizeof *r);
     outrig__v1__vnf_record__init(r);

@@ -78,7 +78,8 @@ static void test_unsettled_ns_and_unlisted_site_are_not_recreated(void **st)
 
 static void test_actions_are_bounded(void **st)
 {
-    orch_rec_seen s[] = {{"s1", "o1", "", ORCH_SEEN_RUNNING}, {"s1", "o2", "", ORCH_SEEN_RUNNING},
+    orch_rec_seen s[] = {{"s1", "o1", "", ORCH_SEEN_RUNNING},
+                         {"s1", "o2", "", ORCH_SEEN_RUNNING},
                          {"s1", "o3", "", ORCH_SEEN_RUNNING}};
     orch_rec_action a[2];
     assert_int_equal(orch_reconcile_diff(NULL, 0, s, 3, both, 2, busy_ns, NULL, a, 2), 2);

@@ -295,55 +295,6 @@ static void test_raw_method_carries_bytes_both_ways(void **state)
     unlink(url + 6);
 }
 
-// A client that connects and leaves during nng's handshake can wedge an nng
-// 1.5 ipc listener for good (nng#1518). The watchdog must bring it back.
-static void raw_connect_close(const char *path)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof sa.sun_path)
-        return;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-        ssize_t w = write(fd, "\0SP\0\0\x30\0\0", 8);
-        (void)w;
-    }
-    close(fd);
-}
-
-static rpc_code fresh_call(const char *url)
-{
-    rpc_client_opts co = {.timeout_ms = 1000, .connect_wait_ms = 500};
-    rpc_client *c = rpc_client_open(url, &co);
-    Outrig__V1__HealthCheckRequest in = OUTRIG__V1__HEALTH_CHECK_REQUEST__INIT;
-    rpc_code code = rpc_client_call(c, "/outrig.v1.Health/Check", &in.base, NULL, NULL, NULL, NULL);
-    rpc_client_close(c);
-    return code;
-}
-
-static void test_watchdog_recovers_listener_wedged_by_aborted_handshake(void **state)
-{
-    fixture *f = *state;
-    char url[160];
-    snprintf(url, sizeof url, "ipc://%s/wd.sock", f->dir);
-    rpc_server_opts o = {.name = "wd", .watchdog_ms = 200};
-    rpc_server *s = rpc_server_new(&o);
-    assert_int_equal(rpc_server_listen(s, url), 0);
-    assert_int_equal(rpc_server_start(s), 0);
-    for (int round = 0; round < 3; round++) {
-        for (int i = 0; i < 5; i++)
-            raw_connect_close(url + 6);
-        usleep(100 * 1000);
-        // Within a few watchdog periods a fresh client gets through again.
-        rpc_code code = RPC_UNAVAILABLE;
-        for (int t = 0; t < 10 && code != RPC_OK; t++)
-            code = fresh_call(url);
-        assert_int_equal(code, RPC_OK);
-    }
-    rpc_server_free(s);
-    unlink(url + 6);
-}
-
 typedef struct conc_arg {
     rpc_client *cli;
     int ok;
@@ -459,8 +410,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_server_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_method_carries_bytes_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_watchdog_recovers_listener_wedged_by_aborted_handshake,
-                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_call_is_retried_until_server_appears,
                                         setup, teardown),
     };

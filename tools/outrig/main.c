@@ -2,7 +2,10 @@
 // reads the global flags and hands the rest to a command group.
 #include <string.h>
 
+#include "agent_cmd.h"
 #include "commands.h"
+#include "orch_cmd.h"
+#include "validate_cmd.h"
 #include "util/log.h"
 
 #define SYNOPSIS                                                                                   \
@@ -12,6 +15,14 @@
     "  status                                  services run by outrigd and their health\n"         \
     "  store get|put|ls|del|watch ...          the state store\n"                                  \
     "  events tail|publish ...                 the event hub\n"                                    \
+    "  validate [--strict] FILE...             check SOL006 NSD/VNFD files offline\n"             \
+    "  nsd|vnfd add|list|show|delete ...       onboarded descriptors\n"                           \
+    "  image add|list|delete ...               the local image catalogue\n"                       \
+    "  site add|list|show|delete ...           sites and their adapters\n"                        \
+    "  ns create|list|show|delete|scale|heal   network services\n"                               \
+    "  op list|show                            lifecycle operations\n"                            \
+    "  host list|tasks HOST                    hosts (agent leases) and their management tasks\n"  \
+    "  vm list|show|create|start|stop|delete   micro-VMs of an agent (--agent URL)\n"              \
     "  version                                 print the version\n"                                \
     "exit codes: 0 ok, 1 operation failed, 2 bad arguments, 3 endpoint unreachable"
 
@@ -25,6 +36,12 @@ static int cmd_version(cli *c, int argc, char **argv, int from)
     return 0;
 }
 
+// validate parses its own arguments (it runs offline, with no global flags).
+static int cmd_validate_group(cli *c, int argc, char **argv, int from)
+{
+    return cmd_validate(argc - from + 1, argv + from - 1);
+}
+
 static const struct {
     const char *name;
     int (*fn)(cli *c, int argc, char **argv, int from);
@@ -33,6 +50,15 @@ static const struct {
     {"store", cmd_store},
     {"events", cmd_events},
     {"version", cmd_version},
+    {"validate", cmd_validate_group},
+    {"nsd", cmd_nsd},
+    {"vnfd", cmd_vnfd},
+    {"image", cmd_image},
+    {"site", cmd_site},
+    {"ns", cmd_ns},
+    {"op", cmd_op},
+    {"host", cmd_host},
+    {"vm", cmd_vm},
 };
 
 int main(int argc, char **argv)

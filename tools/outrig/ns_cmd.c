@@ -22,8 +22,8 @@ enum {
 };
 
 #define SYN_CREATE                                                                                 \
-    "outrig ns create --nsd ID --name NAME [--site-map PROFILE=SITE,...] [--anti-affinity]\n"     \
-    "              [--df ID] [--op-id ID] [--keep-on-failure] [--wait] [--wait-ms MS] "          \
+    "outrig ns create --nsd ID --name NAME [--site-map PROFILE=SITE,...] [--anti-affinity]\n"      \
+    "              [--df ID] [--op-id ID] [--keep-on-failure] [--wait] [--wait-ms MS] "            \
     "[-o table|json]"
 #define SYN_DELETE "outrig ns delete NAME [--op-id ID] [--wait] [--wait-ms MS] [-o table|json]"
 #define SYN_SCALE                                                                                  \
@@ -33,8 +33,8 @@ enum {
     "outrig ns heal NAME [--instance ID] [--op-id ID] [--wait] [--wait-ms MS] [-o table|json]"
 
 #define COMMON_OPTS                                                                                \
-    {"op-id", 0, true, OPT_OP_ID}, {"wait", 0, false, OPT_WAIT}, {"wait-ms", 0, true, OPT_WAIT_MS}, \
-        {"keep-on-failure", 0, false, OPT_KEEP}, ORCH_URL_OPT
+    {"op-id", 0, true, OPT_OP_ID}, {"wait", 0, false, OPT_WAIT},                                   \
+        {"wait-ms", 0, true, OPT_WAIT_MS}, {"keep-on-failure", 0, false, OPT_KEEP}, ORCH_URL_OPT
 
 static const args_opt create_opts[] = {{"nsd", 0, true, OPT_NSD},
                                        {"name", 0, true, OPT_NAME},
@@ -52,8 +52,7 @@ static const args_opt op_opts[] = {{"profile", 0, true, OPT_PROFILE},
 static const args_opt plain_opts[] = {ORCH_URL_OPT, {0}};
 
 // Prints the operation the request started, or follows it with --wait.
-static int started(orch_ctx *o, const cli_args *a, const char *synopsis,
-                   Outrig__V1__Operation *op)
+static int started(orch_ctx *o, const cli_args *a, const char *synopsis, Outrig__V1__Operation *op)
 {
     int rc;
     if (cli_arg(a, OPT_WAIT)) {

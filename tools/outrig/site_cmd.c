@@ -9,7 +9,7 @@
 enum { OPT_KIND = 1, OPT_ENDPOINT, OPT_CAPACITY, OPT_MAX, OPT_OPTION };
 
 #define SYN_ADD                                                                                    \
-    "outrig site add NAME --kind lxc|agent --endpoint URL [--capacity vcpus=N,memory=MiB]\n"      \
+    "outrig site add NAME --kind lxc|agent --endpoint URL [--capacity vcpus=N,memory=MiB]\n"       \
     "              [--max-instances N] [--option KEY=VALUE]... [-o table|json]"
 
 static const args_opt add_opts[] = {{"kind", 0, true, OPT_KIND},

@@ -12,12 +12,17 @@
 #ifndef ADAPTER_NO_LXC
 extern const adapter_ops adapter_lxc_ops;
 #endif
+#ifndef ADAPTER_NO_AGENT
+extern const adapter_ops adapter_agent_ops;
+#endif
 
 static const adapter_ops *const kinds[] = {
 #ifndef ADAPTER_NO_LXC
     &adapter_lxc_ops,
 #endif
-    // &adapter_agent_ops: the outrig-agent adapter goes here (a later task).
+#ifndef ADAPTER_NO_AGENT
+    &adapter_agent_ops,
+#endif
     NULL,
 };
 

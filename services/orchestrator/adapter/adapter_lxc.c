@@ -367,7 +367,7 @@ static bool exists(const lxc_site *s, const char *id)
 // thread's network namespace, so the veths still appear in the site's.
 static int start_in_child(struct lxc_container *c)
 {
-    pid_t pid = fork();
+    pid_t pid = adapter_lxc_fork();
     if (pid < 0)
         return -errno;
     if (pid == 0) {
@@ -497,7 +497,7 @@ static int run_in_netns(const char *busybox, pid_t pid, char *const argv[])
     int ns = open(p, O_RDONLY | O_CLOEXEC);
     if (ns < 0)
         return -errno;
-    pid_t child = fork();
+    pid_t child = adapter_lxc_fork();
     if (child == 0) {
         int devnull = open("/dev/null", O_RDWR);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0 ||
@@ -647,8 +647,12 @@ static int lxc_list(adapter_site *base, adapter_list_cb cb, void *arg, adapter_e
             break;
         int r = status_in(s, de->d_name + strlen(ADAPTER_LXC_PREFIX), info, err);
         leave(saved);
-        // Gone between readdir and here (a concurrent delete) is not an error of the listing.
-        if (r == -ENOENT)
+        // Gone between readdir and here (a concurrent delete) is not an error of the listing,
+        // whatever liblxc made of the half-removed directory.
+        char cdir[PATH_MAX];
+        struct stat st;
+        if (r == -ENOENT || (r && file_in(s->lxcpath, de->d_name, cdir, sizeof cdir) == 0 &&
+                             stat(cdir, &st) != 0 && errno == ENOENT))
             continue;
         rc = r ? r : cb(info, arg);
     }

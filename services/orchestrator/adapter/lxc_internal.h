@@ -112,6 +112,9 @@ int adapter_lxc_rootfs_build(const char *rootfs, const char *busybox, const char
 int adapter_lxc_rmtree(const char *path);
 // Writes `text` to path atomically (temp file + rename). 0 or -errno.
 int adapter_lxc_write_file(const char *path, const char *text, unsigned mode);
+// fork() that never runs while a file of a VNF is open for writing (see lxc_rootfs.c); the
+// child must not take that lock.
+pid_t adapter_lxc_fork(void);
 // Reads up to len-1 bytes of path into buf, NUL-terminated. Bytes read or -errno.
 ssize_t adapter_lxc_read_file(const char *path, char *buf, size_t len);
 

@@ -4,6 +4,7 @@
 #include "adapter/lxc_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -30,7 +31,55 @@ static const char *const dirs[] = {
     "run",        "var",           "var/log", "var/log/outrig", "root",     "vnf",
 };
 
+// Files a VNF executes (busybox, its program, its init script) are written while other
+// threads may fork: a child forked while such a file is open for writing keeps the descriptor
+// (it does not exec at once) and the container's exec of the file then fails with ETXTBSY.
+// So a write holds this lock shared from open to close, and fork holds it exclusively
+// (writers first, so that a start never waits behind a queue of copies).
+static pthread_rwlock_t fork_lock;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_lock_init(void)
+{
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&fork_lock, &a);
+    pthread_rwlockattr_destroy(&a);
+}
+
+static void write_begin(void)
+{
+    pthread_once(&fork_once, fork_lock_init);
+    pthread_rwlock_rdlock(&fork_lock);
+}
+
+static void write_end(void)
+{
+    pthread_rwlock_unlock(&fork_lock);
+}
+
+pid_t adapter_lxc_fork(void)
+{
+    pthread_once(&fork_once, fork_lock_init);
+    pthread_rwlock_wrlock(&fork_lock);
+    pid_t pid = fork();
+    if (pid != 0)
+        pthread_rwlock_unlock(&fork_lock);
+    return pid;
+}
+
+static int copy_file_open(const char *src, const char *dst, mode_t mode);
+
 static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+    write_begin();
+    int rc = copy_file_open(src, dst, mode);
+    write_end();
+    return rc;
+}
+
+static int copy_file_open(const char *src, const char *dst, mode_t mode)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -144,7 +193,17 @@ int adapter_lxc_rmtree(const char *p)
     return rc < 0 ? rc : rc > 0 ? -EIO : 0;
 }
 
+static int write_file_open(const char *p, const char *text, unsigned mode);
+
 int adapter_lxc_write_file(const char *p, const char *text, unsigned mode)
+{
+    write_begin();
+    int rc = write_file_open(p, text, mode);
+    write_end();
+    return rc;
+}
+
+static int write_file_open(const char *p, const char *text, unsigned mode)
 {
     char tmp[PATH_MAX];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp", p);

@@ -207,8 +207,8 @@ int desc_set_check(const desc_set *s, bool strict, desc_report_fn fn, void *arg)
 {
     desc_parser p = {.fn = fn, .arg = arg};
     desc_severity miss = strict ? DESC_ERROR : DESC_WARNING;
-    for (size_t i = 0; i < s->n_nsd; i++) {
-        const desc_nsd *n = s->nsd[i];
+    for (size_t i = 0; i < s->nsd.n; i++) {
+        const desc_nsd *n = s->nsd.item[i];
         p.file = n->file;
         for (size_t j = 0; j < n->n_vnfd_id; j++) {
             const desc_ref *r = &n->vnfd_id[j];

@@ -110,12 +110,8 @@ void dp_other(desc_parser *p, const cfg_node *n, const char *known_ignored)
 {
     // known_ignored is a list of words: match the key as a whole word.
     bool known = false;
-    size_t kl = strlen(n->key);
-    for (const char *w = known_ignored; w && *w && !known;) {
-        size_t wl = strcspn(w, " ");
+    size_t kl = strlen(n->key), wl = 0;
+    for (const char *w = known_ignored; w && !known && dp_next_word(&w, &wl);)
         known = wl == kl && memcmp(w, n->key, kl) == 0;
-        w += wl;
-        w += strspn(w, " ");
-    }
     dp_ignore(p, n, known);
 }

@@ -271,32 +271,193 @@ bool dp_cidr(desc_parser *p, const cfg_node *n, const char **out)
     return true;
 }
 
-void dp_missing(desc_parser *p, const cfg_node *n, const char *key)
+bool dp_next_word(const char **w, size_t *len)
 {
-    dp_err(p, n, "%s: missing required field '%s'", dp_name(p), key);
+    *w += *len;
+    *w += strspn(*w, " ");
+    *len = strcspn(*w, " ");
+    return *len > 0;
 }
 
-void dp_seq(desc_parser *p, const cfg_node *n, size_t size, void **arr, size_t *count,
-            dp_item_fn fn)
+// ---- mappings described by tables ----------------------------------------------------
+
+// Fields of nested mappings belong to the same object, so their defaults are set
+// with the object's even when the nested mapping is absent.
+static void set_defaults(const dp_shape *s, void *obj)
 {
-    *arr = NULL;
-    *count = 0;
+    for (const dp_field *fd = s->fields; fd->key; fd++) {
+        if (fd->type == DP_MAP || fd->type == DP_EACH)
+            set_defaults(fd->sub, obj);
+        else if (fd->def && fd->type == DP_U32)
+            *(uint32_t *)dp_at(obj, fd->off) = fd->def;
+        else if (fd->def && fd->type == DP_GB_MIB)
+            *(uint64_t *)dp_at(obj, fd->off) = fd->def;
+    }
+}
+
+static void map_fields(desc_parser *p, const cfg_node *n, const dp_shape *s, void *obj);
+
+static void str_first(desc_parser *p, const cfg_node *n, const char **out)
+{
+    if (n->kind != CFG_SEQ) {
+        dp_str(p, n, out);
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const char *rest;
+        size_t old = dp_push_idx(p, i);
+        dp_str(p, n->items[i], i == 0 ? out : &rest);
+        dp_pop(p, old);
+    }
+}
+
+static void each(desc_parser *p, const cfg_node *n, const dp_shape *s, void *obj)
+{
+    if (!dp_expect(p, n, CFG_SEQ))
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        size_t old = dp_push_idx(p, i);
+        if (dp_expect(p, n->items[i], CFG_MAP))
+            map_fields(p, n->items[i], s, obj);
+        dp_pop(p, old);
+    }
+}
+
+// Reads the value n of field fd into obj (the path already names the field).
+static void read_field(desc_parser *p, const cfg_node *n, const dp_field *fd, void *obj)
+{
+    void *v = dp_at(obj, fd->off);
+    const char *unused;
+    switch (fd->type) {
+    case DP_ID:
+        dp_id(p, n, v);
+        break;
+    case DP_ID_CHECK:
+        dp_id(p, n, &unused);
+        break;
+    case DP_STR:
+        dp_str(p, n, v);
+        break;
+    case DP_STR_FIRST:
+        str_first(p, n, v);
+        break;
+    case DP_REF:
+        dp_ref(p, n, v);
+        break;
+    case DP_U32:
+        dp_u32(p, n, fd->min, fd->max, v);
+        break;
+    case DP_BOOL:
+        dp_bool(p, n, v);
+        break;
+    case DP_GB_MIB:
+        dp_gb_mib(p, n, v);
+        break;
+    case DP_CIDR:
+        if (dp_cidr(p, n, v))
+            *(desc_pos *)dp_at(obj, fd->aux) = dp_pos(n);
+        break;
+    case DP_MAP:
+        if (dp_expect(p, n, CFG_MAP))
+            map_fields(p, n, fd->sub, obj);
+        break;
+    case DP_EACH:
+        each(p, n, fd->sub, obj);
+        break;
+    case DP_SEQ:
+        dp_seq(p, n, fd->sub, v, dp_at(obj, fd->aux));
+        break;
+    }
+}
+
+static bool has_key(const cfg_node *map, const char *k, size_t len)
+{
+    for (size_t i = 0; i < map->n; i++)
+        if (strncmp(map->items[i]->key, k, len) == 0 && map->items[i]->key[len] == '\0')
+            return true;
+    return false;
+}
+
+static void map_fields(desc_parser *p, const cfg_node *n, const dp_shape *s, void *obj)
+{
+    for (size_t i = 0; i < n->n; i++) {
+        const cfg_node *f = n->items[i];
+        size_t old = dp_push(p, f->key);
+        const dp_field *fd = s->fields;
+        while (fd->key && strcmp(fd->key, f->key) != 0)
+            fd++;
+        if (fd->key)
+            read_field(p, f, fd, obj);
+        else
+            dp_other(p, f, s->ignored);
+        dp_pop(p, old);
+    }
+    size_t len = 0;
+    for (const char *k = s->required; k && dp_next_word(&k, &len);)
+        if (!has_key(n, k, len))
+            dp_err(p, n, "%s: missing required field '%.*s'", dp_name(p), (int)len, k);
+    if (s->check)
+        s->check(p, n, obj);
+}
+
+void dp_map(desc_parser *p, const cfg_node *n, const dp_shape *s, void *obj)
+{
+    if (!dp_expect(p, n, CFG_MAP))
+        return;
+    if (s->set_pos)
+        *(desc_pos *)dp_at(obj, s->pos_off) = dp_pos(n);
+    set_defaults(s, obj);
+    map_fields(p, n, s, obj);
+}
+
+// Appends n elements of `size` bytes at add to the array *arr of *count.
+static void append(desc_arena *a, void **arr, size_t *count, void *add, size_t n, size_t size)
+{
+    if (*count) {
+        unsigned char *all = desc_alloc(a, (*count + n) * size);
+        if (!all)
+            return;
+        memcpy(all, *arr, *count * size);
+        memcpy(all + *count * size, add, n * size);
+        add = all;
+    }
+    *arr = add;
+    *count += n;
+}
+
+void dp_seq(desc_parser *p, const cfg_node *n, const dp_shape *s, void **arr, size_t *count)
+{
     if (n->kind != CFG_SEQ) {
         dp_err(p, n, "%s: expected a sequence, got %s", dp_name(p), cfg_kind_name(n->kind));
         return;
     }
     if (n->n == 0)
         return;
-    unsigned char *a = desc_alloc(p->a, n->n * size);
+    unsigned char *a = desc_alloc(p->a, n->n * s->size);
     if (!a)
         return;
+    const dp_field scalar = {.type = s->scalar};
     for (size_t i = 0; i < n->n; i++) {
         size_t old = dp_push_idx(p, i);
-        fn(p, n->items[i], a + i * size);
+        if (s->fields)
+            dp_map(p, n->items[i], s, a + i * s->size);
+        else
+            read_field(p, n->items[i], &scalar, a + i * s->size);
         dp_pop(p, old);
     }
-    *arr = a;
-    *count = n->n;
+    append(p->a, arr, count, a, n->n, s->size);
+    if (s->what)
+        dp_dup_ids(p, *arr, *count, s->size, s->id_off, s->pos_off, s->what);
+}
+
+void dp_instances(desc_parser *p, const cfg_node *n, uint32_t min, uint32_t *max)
+{
+    if (*max == 0)
+        *max = min > 1 ? min : 1;
+    else if (*max < min)
+        dp_err(p, cfg_map_get(n, "max-number-of-instances"),
+               "%s: max-number-of-instances %u is below min-number-of-instances %u", dp_name(p),
+               *max, min);
 }
 
 typedef struct dup_ent {

@@ -1,260 +1,153 @@
-// NSD parsing: SOL006 `nsd` into desc_nsd, keeping what the orchestrator does not
-// act on in the ignored list.
+// NSD parsing: SOL006 `nsd` into desc_nsd, as tables of the fields the
+// orchestrator reads, keeping the others in the ignored list. Tables come leaf first.
 #include <stddef.h>
-#include <string.h>
 
-#include "parse_fields.h"
 #include "parse_int.h"
 
-static void need(desc_parser *p, const cfg_node *n, const char *key)
+static const dp_field vld_fields[] = {
+    DP_FIELD("id", DP_ID, desc_vld, id),
+    DP_FIELD("mgmt-network", DP_BOOL, desc_vld, mgmt_network),
+    DP_FIELD("vim-network-name", DP_STR, desc_vld, vim_network_name),
+    DP_CIDR_FIELD("cidr", desc_vld, cidr, cidr_pos),
+    {0},
+};
+
+static const dp_shape vld_shape = {
+    DP_NAMED(desc_vld, "virtual-link-desc"),
+    .fields = vld_fields,
+    .required = "id",
+    .ignored = "connectivity-type df description test-access security monitoring-parameters "
+               "vim-network-id",
+};
+
+static const dp_field cpd_ref_fields[] = {
+    DP_FIELD("constituent-base-element-id", DP_REF, desc_cpd_ref, element),
+    DP_FIELD("constituent-cpd-id", DP_REF, desc_cpd_ref, cpd),
+    {0},
+};
+
+static const dp_shape cpd_ref_shape = {
+    .size = sizeof(desc_cpd_ref),
+    .fields = cpd_ref_fields,
+    .required = "constituent-base-element-id constituent-cpd-id",
+    .ignored = "ip-address cpd-role",
+};
+
+static const dp_field conn_fields[] = {
+    DP_FIELD("virtual-link-profile-id", DP_REF, desc_vl_conn, vl_profile),
+    DP_SEQ_FIELD("constituent-cpd-id", desc_vl_conn, cpd, n_cpd, &cpd_ref_shape),
+    {0},
+};
+
+static const dp_shape conn_shape = {
+    .size = sizeof(desc_vl_conn),
+    .fields = conn_fields,
+    .required = "virtual-link-profile-id constituent-cpd-id",
+};
+
+static void vnf_profile_check(desc_parser *p, const cfg_node *n, void *obj)
 {
-    if (!cfg_map_get(n, key))
-        dp_missing(p, n, key);
+    desc_vnf_profile *v = obj;
+    dp_instances(p, n, v->min, &v->max);
 }
 
-static void ref_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    dp_ref(p, n, elem);
-}
+static const dp_field vnf_profile_fields[] = {
+    DP_FIELD("id", DP_ID, desc_vnf_profile, id),
+    DP_FIELD("vnfd-id", DP_REF, desc_vnf_profile, vnfd),
+    DP_FIELD("flavour-id", DP_REF, desc_vnf_profile, flavour),
+    DP_FIELD("instantiation-level", DP_REF, desc_vnf_profile, inst_level),
+    DP_U32_FIELD("min-number-of-instances", desc_vnf_profile, min, 0, DESC_MAX_INSTANCES, 1),
+    DP_U32_FIELD("max-number-of-instances", desc_vnf_profile, max, 1, DESC_MAX_INSTANCES, 0),
+    DP_SEQ_FIELD("virtual-link-connectivity", desc_vnf_profile, conn, n_conn, &conn_shape),
+    {0},
+};
 
-static const char vld_ign[] =
-    "connectivity-type df description test-access security monitoring-parameters "
-    "vim-network-id";
+static const dp_shape vnf_profile_shape = {
+    DP_NAMED(desc_vnf_profile, "vnf-profile"),
+    .fields = vnf_profile_fields,
+    .required = "id vnfd-id",
+    .check = vnf_profile_check,
+    .ignored = "local-affinity-or-anti-affinity-rule affinity-or-anti-affinity-group",
+};
 
-static void vld_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_vld *l = elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    l->pos = dp_pos(n);
-    FIELDS(n)
-    {
-        if (IS("id")) {
-            dp_id(p, f, &l->id);
-        } else if (IS("mgmt-network")) {
-            dp_bool(p, f, &l->mgmt_network);
-        } else if (IS("vim-network-name")) {
-            dp_str(p, f, &l->vim_network_name);
-        } else if (IS("cidr")) {
-            if (dp_cidr(p, f, &l->cidr))
-                l->cidr_pos = dp_pos(f);
-        } else {
-            dp_other(p, f, vld_ign);
-        }
-    }
-    need(p, n, "id");
-}
+// virtual-link-protocol-data[].l3-protocol-data.cidr: the cidr of the profile.
+static const dp_field l3_fields[] = {
+    DP_CIDR_FIELD("cidr", desc_vl_profile, cidr, cidr_pos),
+    {0},
+};
 
-static void cpd_ref_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_cpd_ref *c = elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    FIELDS(n)
-    {
-        if (IS("constituent-base-element-id"))
-            dp_ref(p, f, &c->element);
-        else if (IS("constituent-cpd-id"))
-            dp_ref(p, f, &c->cpd);
-        else
-            dp_other(p, f, "ip-address cpd-role");
-    }
-    need(p, n, "constituent-base-element-id");
-    need(p, n, "constituent-cpd-id");
-}
+static const dp_shape l3_shape = {
+    .fields = l3_fields,
+    .ignored = "ip-version gateway-ip dhcp-enabled ipv6-address-mode ip-allocation-pools name "
+               "description",
+};
 
-static void conn_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_vl_conn *c = elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    FIELDS(n)
-    {
-        if (IS("virtual-link-profile-id"))
-            dp_ref(p, f, &c->vl_profile);
-        else if (IS("constituent-cpd-id"))
-            dp_seq(p, f, sizeof *c->cpd, (void **)&c->cpd, &c->n_cpd, cpd_ref_item);
-        else
-            dp_other(p, f, NULL);
-    }
-    need(p, n, "virtual-link-profile-id");
-    need(p, n, "constituent-cpd-id");
-}
+static const dp_field protocol_data_fields[] = {
+    DP_SUB_FIELD("l3-protocol-data", DP_MAP, &l3_shape),
+    {0},
+};
 
-static const char vnf_profile_ign[] =
-    "local-affinity-or-anti-affinity-rule affinity-or-anti-affinity-group";
+static const dp_shape protocol_data_shape = {
+    .fields = protocol_data_fields,
+    .ignored = "associated-layer-protocol l2-protocol-data",
+};
 
-static void vnf_profile_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_vnf_profile *v = elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    v->pos = dp_pos(n);
-    v->min = v->max = 1;
-    const cfg_node *maxn = NULL;
-    FIELDS(n)
-    {
-        if (IS("id")) {
-            dp_id(p, f, &v->id);
-        } else if (IS("vnfd-id")) {
-            dp_ref(p, f, &v->vnfd);
-        } else if (IS("flavour-id")) {
-            dp_ref(p, f, &v->flavour);
-        } else if (IS("instantiation-level")) {
-            dp_ref(p, f, &v->inst_level);
-        } else if (IS("min-number-of-instances")) {
-            dp_u32(p, f, 0, DESC_MAX_INSTANCES, &v->min);
-        } else if (IS("max-number-of-instances")) {
-            if (dp_u32(p, f, 1, DESC_MAX_INSTANCES, &v->max))
-                maxn = f;
-        } else if (IS("virtual-link-connectivity")) {
-            dp_seq(p, f, sizeof *v->conn, (void **)&v->conn, &v->n_conn, conn_item);
-        } else {
-            dp_other(p, f, vnf_profile_ign);
-        }
-    }
-    need(p, n, "id");
-    need(p, n, "vnfd-id");
-    if (!maxn && v->min > v->max)
-        v->max = v->min;
-    else if (v->max < v->min)
-        dp_err(p, maxn, "%s: max-number-of-instances %u is below min-number-of-instances %u",
-               dp_name(p), v->max, v->min);
-}
+static const dp_field vl_profile_fields[] = {
+    DP_FIELD("id", DP_ID, desc_vl_profile, id),
+    DP_FIELD("virtual-link-desc-id", DP_REF, desc_vl_profile, vld),
+    DP_SUB_FIELD("virtual-link-protocol-data", DP_EACH, &protocol_data_shape),
+    {0},
+};
 
-static const char l3_ign[] =
-    "ip-version gateway-ip dhcp-enabled ipv6-address-mode ip-allocation-pools name "
-    "description";
+static const dp_shape vl_profile_shape = {
+    DP_NAMED(desc_vl_profile, "virtual-link-profile"),
+    .fields = vl_profile_fields,
+    .required = "id virtual-link-desc-id",
+    .ignored = "flavour-id max-bitrate-requirements min-bitrate-requirements "
+               "local-affinity-or-anti-affinity-rule affinity-or-anti-affinity-group",
+};
 
-static void protocol_data_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_vl_profile *l = *(desc_vl_profile **)elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    FIELDS(n)
-    {
-        if (IS("l3-protocol-data")) {
-            if (!dp_expect(p, f, CFG_MAP))
-                continue;
-            FIELDS(f)
-            {
-                if (IS("cidr")) {
-                    if (dp_cidr(p, f, &l->cidr))
-                        l->cidr_pos = dp_pos(f);
-                } else {
-                    dp_other(p, f, l3_ign);
-                }
-            }
-        } else {
-            dp_other(p, f, "associated-layer-protocol l2-protocol-data");
-        }
-    }
-}
+static const dp_field df_fields[] = {
+    DP_FIELD("id", DP_ID, desc_ns_df, id),
+    DP_SEQ_FIELD("vnf-profile", desc_ns_df, vnf_profile, n_vnf_profile, &vnf_profile_shape),
+    DP_SEQ_FIELD("virtual-link-profile", desc_ns_df, vl_profile, n_vl_profile, &vl_profile_shape),
+    {0},
+};
 
-static const char vl_profile_ign[] =
-    "flavour-id max-bitrate-requirements min-bitrate-requirements "
-    "local-affinity-or-anti-affinity-rule affinity-or-anti-affinity-group";
+static const dp_shape df_shape = {
+    DP_NAMED(desc_ns_df, "df"),
+    .fields = df_fields,
+    .required = "id",
+    .ignored = "ns-instantiation-level default-instantiation-level-id scaling-aspect "
+               "affinity-or-anti-affinity-group dependencies ns-profile pnf-profile flavour-key "
+               "monitored-info description",
+};
 
-static void vl_profile_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_vl_profile *l = elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    l->pos = dp_pos(n);
-    FIELDS(n)
-    {
-        if (IS("id")) {
-            dp_id(p, f, &l->id);
-        } else if (IS("virtual-link-desc-id")) {
-            dp_ref(p, f, &l->vld);
-        } else if (IS("virtual-link-protocol-data")) {
-            if (!dp_expect(p, f, CFG_SEQ))
-                continue;
-            for (size_t i = 0; i < f->n; i++) {
-                size_t old = dp_push_idx(p, i);
-                protocol_data_item(p, f->items[i], &l);
-                dp_pop(p, old);
-            }
-        } else {
-            dp_other(p, f, vl_profile_ign);
-        }
-    }
-    need(p, n, "id");
-    need(p, n, "virtual-link-desc-id");
-}
+// vnfd-id: a list of references, unique.
+static const dp_shape vnfd_id_shape = {
+    .size = sizeof(desc_ref),
+    .scalar = DP_REF,
+    .what = "vnfd",
+    .id_off = offsetof(desc_ref, id),
+    .pos_off = offsetof(desc_ref, pos),
+};
 
-static const char df_ign[] =
-    "ns-instantiation-level default-instantiation-level-id scaling-aspect "
-    "affinity-or-anti-affinity-group dependencies ns-profile pnf-profile flavour-key "
-    "monitored-info description";
+static const dp_field nsd_fields[] = {
+    DP_FIELD("id", DP_ID, desc_nsd, id),
+    DP_FIELD("name", DP_STR, desc_nsd, name),
+    DP_FIELD("version", DP_STR, desc_nsd, version),
+    DP_FIELD("designer", DP_STR, desc_nsd, designer),
+    DP_FIELD("description", DP_STR, desc_nsd, description),
+    DP_SEQ_FIELD("vnfd-id", desc_nsd, vnfd_id, n_vnfd_id, &vnfd_id_shape),
+    DP_SEQ_FIELD("virtual-link-desc", desc_nsd, vld, n_vld, &vld_shape),
+    DP_SEQ_FIELD("df", desc_nsd, df, n_df, &df_shape),
+    {0},
+};
 
-static void df_item(desc_parser *p, const cfg_node *n, void *elem)
-{
-    desc_ns_df *d = elem;
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    d->pos = dp_pos(n);
-    FIELDS(n)
-    {
-        if (IS("id")) {
-            dp_id(p, f, &d->id);
-        } else if (IS("vnf-profile")) {
-            dp_seq(p, f, sizeof *d->vnf_profile, (void **)&d->vnf_profile, &d->n_vnf_profile,
-                   vnf_profile_item);
-            dp_dup_ids(p, d->vnf_profile, d->n_vnf_profile, sizeof *d->vnf_profile,
-                       offsetof(desc_vnf_profile, id), offsetof(desc_vnf_profile, pos),
-                       "vnf-profile");
-        } else if (IS("virtual-link-profile")) {
-            dp_seq(p, f, sizeof *d->vl_profile, (void **)&d->vl_profile, &d->n_vl_profile,
-                   vl_profile_item);
-            dp_dup_ids(p, d->vl_profile, d->n_vl_profile, sizeof *d->vl_profile,
-                       offsetof(desc_vl_profile, id), offsetof(desc_vl_profile, pos),
-                       "virtual-link-profile");
-        } else {
-            dp_other(p, f, df_ign);
-        }
-    }
-    need(p, n, "id");
-}
-
-static const char nsd_ign[] =
-    "sapd pnfd-id nested-nsd-id ns-configuration monitored-info vnffgd "
-    "lifecycle-management-script security-group-rule autoscale-rule invariant-id "
-    "signature algorithm certificate artifact";
-
-void desc_parse_nsd(desc_parser *p, const cfg_node *n, desc_nsd *d)
-{
-    d->file = p->file;
-    d->pos = dp_pos(n);
-    if (!dp_expect(p, n, CFG_MAP))
-        return;
-    FIELDS(n)
-    {
-        if (IS("id")) {
-            dp_id(p, f, &d->id);
-        } else if (IS("name")) {
-            dp_str(p, f, &d->name);
-        } else if (IS("version")) {
-            dp_str(p, f, &d->version);
-        } else if (IS("designer")) {
-            dp_str(p, f, &d->designer);
-        } else if (IS("description")) {
-            dp_str(p, f, &d->description);
-        } else if (IS("vnfd-id")) {
-            dp_seq(p, f, sizeof *d->vnfd_id, (void **)&d->vnfd_id, &d->n_vnfd_id, ref_item);
-            dp_dup_ids(p, d->vnfd_id, d->n_vnfd_id, sizeof *d->vnfd_id, offsetof(desc_ref, id),
-                       offsetof(desc_ref, pos), "vnfd");
-        } else if (IS("virtual-link-desc")) {
-            dp_seq(p, f, sizeof *d->vld, (void **)&d->vld, &d->n_vld, vld_item);
-            dp_dup_ids(p, d->vld, d->n_vld, sizeof *d->vld, offsetof(desc_vld, id),
-                       offsetof(desc_vld, pos), "virtual-link-desc");
-        } else if (IS("df")) {
-            dp_seq(p, f, sizeof *d->df, (void **)&d->df, &d->n_df, df_item);
-            dp_dup_ids(p, d->df, d->n_df, sizeof *d->df, offsetof(desc_ns_df, id),
-                       offsetof(desc_ns_df, pos), "df");
-        } else {
-            dp_other(p, f, nsd_ign);
-        }
-    }
-    need(p, n, "id");
-}
+const dp_shape desc_nsd_shape = {
+    .fields = nsd_fields,
+    .required = "id",
+    .ignored = "sapd pnfd-id nested-nsd-id ns-configuration monitored-info vnffgd "
+               "lifecycle-management-script security-group-rule autoscale-rule invariant-id "
+               "signature algorithm certificate artifact",
+};

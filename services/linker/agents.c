@@ -1,0 +1,84 @@
+// agents: the Agent API's ConfigurePeer, one RPC client per agent URL.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnkd.h"
+#include "outrig/v1/agent.pb-c.h"
+#include "rpc/rpc.h"
+
+#define AGENTS_MAX 256
+
+struct lnkd_agents {
+    char *url[AGENTS_MAX];
+    rpc_client *client[AGENTS_MAX];
+    size_t n;
+};
+
+struct lnkd_agents *lnkd_agents_new(void)
+{
+    return calloc(1, sizeof(struct lnkd_agents));
+}
+
+void lnkd_agents_free(struct lnkd_agents *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n; i++) {
+        rpc_client_close(a->client[i]);
+        free(a->url[i]);
+    }
+    free(a);
+}
+
+static rpc_client *client_for(struct lnkd_agents *a, const char *url)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->url[i], url))
+            return a->client[i];
+    if (a->n == AGENTS_MAX)
+        return NULL;
+    rpc_client_opts opts = {.timeout_ms = 2000, .connect_wait_ms = 500};
+    rpc_client *c = rpc_client_open(url, &opts);
+    char *u = strdup(url);
+    if (!c || !u) {
+        rpc_client_close(c);
+        free(u);
+        return NULL;
+    }
+    a->url[a->n] = u;
+    a->client[a->n++] = c;
+    return c;
+}
+
+int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *reason, size_t n)
+{
+    if (!self->agent[0])
+        return 0;  // a CP with no agent to tell (its VNF reads its peer elsewhere)
+    rpc_client *c = client_for(d->agents, self->agent);
+    if (!c) {
+        snprintf(reason, n, "ConfigurePeer %s: no client for %s", self->vnf_id, self->agent);
+        return -ENOMEM;
+    }
+    char addr[24], id[2 * LNK_ID_MAX + 2];
+    snprintf(addr, sizeof addr, "%s", peer->address);
+    char *slash = strchr(addr, '/');
+    if (slash)
+        *slash = 0;
+    snprintf(id, sizeof id, "%s/%s", peer->vnf_id, peer->cp_id);
+    Outrig__V1__ConfigurePeerRequest req = OUTRIG__V1__CONFIGURE_PEER_REQUEST__INIT;
+    req.vnf_id = (char *)self->vnf_id;
+    req.cp_id = (char *)self->cp_id;
+    req.address = (char *)"";
+    req.peer_address = addr;
+    req.peer_id = id;
+    rpc_status st = {0};
+    rpc_code code = rpc_client_call(c, "/outrig.v1.Agent/ConfigurePeer", &req.base, NULL, NULL,
+                                    NULL, &st);
+    if (code == RPC_OK)
+        return 0;
+    snprintf(reason, n, "ConfigurePeer %s/%s: %s %s", self->vnf_id, self->cp_id,
+             rpc_code_name(code), st.message);
+    return -EIO;
+}

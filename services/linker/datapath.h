@@ -1,0 +1,35 @@
+// datapath: the links' data path on a site host, over rtnetlink (common/netlink).
+//
+// Within a site, one Linux bridge per virtual link with the VNFs' host-side veths enslaved
+// to it; across sites, a VXLAN device (VNI per virtual link) to the other site host,
+// enslaved to the same bridge, so that the link's CPs share one L2 segment whatever site
+// they run on. Names derive from the vl key, so a reconciler finds leftovers and every call
+// is idempotent. Each call acts in the netns its netlink socket was made in.
+#ifndef OUTRIG_LNK_DATAPATH_H
+#define OUTRIG_LNK_DATAPATH_H
+
+#include <stdint.h>
+
+#define LNK_IFNAMSIZ 16
+
+// The bridge ("olb" + 12 hex digits) and VXLAN ("olx" + 12 hex digits) names of vl_key.
+void lnk_dp_names(const char *vl_key, char bridge[LNK_IFNAMSIZ], char vxlan[LNK_IFNAMSIZ]);
+// The VNI of vl_key: a 24-bit hash, never 0. Two links colliding in it would share a
+// segment only between the same two hosts; the linker checks its links for that.
+uint32_t lnk_vni(const char *vl_key);
+
+// Creates vl_key's bridge if missing and sets it up. 0 or -errno.
+int lnk_dp_bridge(int nl, const char *vl_key);
+// Enslaves host-side interface ifname to vl_key's bridge (created if missing) and sets it
+// up. 0, -ENODEV (no such interface) or -errno.
+int lnk_dp_attach(int nl, const char *vl_key, const char *ifname);
+// Creates vl_key's VXLAN device to the site host `remote` from `local` (dotted IPv4) over
+// underlay interface `underlay` (NULL: any), enslaved to the bridge and up. An existing
+// device is kept. 0, -EINVAL or -errno.
+int lnk_dp_tunnel(int nl, const char *vl_key, const char *local, const char *remote,
+                  const char *underlay);
+// Removes vl_key's VXLAN device and bridge (what is missing is skipped); enslaved veths
+// are released, not deleted: they belong to their VNFs. 0 or -errno.
+int lnk_dp_remove(int nl, const char *vl_key);
+
+#endif

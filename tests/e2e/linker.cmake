@@ -1,0 +1,9 @@
+# outrig-linker data path end to end in network namespaces (root): bridges, VXLAN, traffic,
+# nothing left behind. The namespaces are anonymous: they vanish with the test.
+if(TARGET lnk_datapath)
+    add_library(linker_test_net STATIC ${CMAKE_CURRENT_LIST_DIR}/linker_net.c)
+    target_include_directories(linker_test_net PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+    target_link_libraries(linker_test_net PUBLIC common_netlink Threads::Threads)
+    outrig_c_test(linker_datapath_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/linker_datapath_test.c
+        LIBS lnk_datapath lnk_domain linker_test_net LABEL e2e TIMEOUT 120)
+endif()
