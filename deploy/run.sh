@@ -1,38 +1,96 @@
 #!/usr/bin/env bash
-# The README's run command: installs the build dependencies, builds, starts
-# the control plane (outrigd with its embedded defaults: every service on
-# ipc:// under ./var/run/outrig, data under ./var/lib/outrig), shows
-# `outrig status`, and stays in the foreground until Ctrl-C.
+# The README's run command. Installs the Debian packages, builds, starts the
+# control plane (outrigd: store, hub, orchestrator and one outrig-agent host)
+# with two sites on this machine, each in its own network namespace, and
+# deploys the example network service (examples/ns: cgw -> fw -> srv):
+#   lxc-site    an LXC host driven through liblxc      (cgw, fw)
+#   agent-site  an outrig-agent host, process VNFs     (srv)
+# Then it shows where each VNF runs and stays in the foreground; Ctrl-C
+# terminates the NS, stops every service and removes the namespaces.
+# Needs root (network namespaces, LXC). State lives under ./var.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$src"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deploy/run.sh: run as root (network namespaces and LXC need it)" >&2
+    exit 1
+fi
 bash deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target outrigd outrig-store outrig-hub outrig
+cmake --build build -j"$(nproc)" --target outrigd outrig-store outrig-hub outrig-orchestrator \
+    outrig-agent outrig outrig-vnf-echo outrig-vnf-forwarder outrig-vnf-client guests
 
-export OUTRIG_RUN_DIR="${OUTRIG_RUN_DIR:-$src/var/run/outrig}"
-export OUTRIG_DATA_DIR="${OUTRIG_DATA_DIR:-$src/var/lib/outrig}"
-build/services/outrigd/outrigd &
+var="$src/var"
+run="$var/run/outrig"
+data="$var/lib/outrig"
+mkdir -p "$run" "$data/sites/lxc"
+O=(build/tools/outrig/outrig --run-dir "$run")
+NS_LXC=outrig-site-lxc
+NS_AGENT=outrig-site-agent
+for ns in $NS_LXC $NS_AGENT; do
+    ip netns list | grep -qw "^$ns" || ip netns add $ns
+    ip -n $ns link set lo up
+done
+
+cat >"$var/outrig.yaml" <<YAML
+# Written by deploy/run.sh: the embedded defaults plus an agent host whose
+# VNFs' host-side veths live in the agent site's network namespace.
+run_dir: $run
+data_dir: $data
+services:
+  - name: store
+  - name: hub
+  - name: orchestrator
+    set: {catalogue_dir: $src/build/examples/vnf}
+  - name: agent
+    binary: $src/build/hypervisor-agent/agent/outrig-agent
+    set: {host: agent-site-host, host_netns: $NS_AGENT}
+YAML
+
+build/services/outrigd/outrigd --config "$var/outrig.yaml" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+cleanup() {
+    trap '' INT TERM   # a second Ctrl-C must not cut the clean-up short
+    trap - EXIT
+    echo
+    echo "==> terminating the example NS and stopping the control plane"
+    "${O[@]}" ns delete demo --wait || true
+    kill -TERM $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    for ns in $NS_LXC $NS_AGENT; do ip netns del $ns 2>/dev/null || true; done
+}
+trap cleanup INT TERM EXIT
 
-# Wait until every service answers SERVING (outrigd starts them in order).
-for _ in $(seq 1 100); do
-    if build/tools/outrig/outrig --run-dir "$OUTRIG_RUN_DIR" status >/dev/null 2>&1; then
-        break
-    fi
+for _ in $(seq 1 200); do
+    if "${O[@]}" status >/dev/null 2>&1; then break; fi
     if ! kill -0 $pid 2>/dev/null; then
         echo "outrigd exited; see the messages above" >&2
-        wait $pid
         exit 1
     fi
     sleep 0.1
 done
-build/tools/outrig/outrig --run-dir "$OUTRIG_RUN_DIR" status || true
+"${O[@]}" status
+
+echo "==> onboarding the example network service (examples/ns)"
+"${O[@]}" validate -q examples/ns/*.yaml
+for f in examples/ns/*_vnfd.yaml; do "${O[@]}" vnfd add "$f" >/dev/null 2>&1 || true; done
+"${O[@]}" nsd add examples/ns/cgw_fw_srv_nsd.yaml >/dev/null 2>&1 || true
+"${O[@]}" nsd list
+
+echo "==> adding the two sites"
+"${O[@]}" site add lxc-site --kind lxc --endpoint "lxc://$data/sites/lxc" \
+    --option netns=$NS_LXC --capacity vcpus=4,memory=4096 --max-instances 20 >/dev/null 2>&1 || true
+"${O[@]}" site add agent-site --kind agent --endpoint "ipc://$run/agent.sock" \
+    --capacity vcpus=4,memory=4096 --max-instances 20 >/dev/null 2>&1 || true
+"${O[@]}" site list
+
+echo "==> deploying: cgw and fw on lxc-site, srv on agent-site"
+"${O[@]}" ns create --nsd cgw-fw-srv --name demo \
+    --site-map cgw=lxc-site,fw=lxc-site,srv=agent-site --wait
+"${O[@]}" ns show demo
 echo
-echo "Outrigger is running (outrigd pid $pid). Try, in another shell:"
-echo "  build/tools/outrig/outrig --run-dir $OUTRIG_RUN_DIR status"
-echo "  build/tools/outrig/outrig --run-dir $OUTRIG_RUN_DIR store put /site/edge-1 hello"
-echo "  build/tools/outrig/outrig --run-dir $OUTRIG_RUN_DIR events tail"
-echo "Ctrl-C stops it."
+echo "Outrigger is running (outrigd pid $pid). In another shell:"
+echo "  build/tools/outrig/outrig --run-dir $run ns show demo"
+echo "  build/tools/outrig/outrig --run-dir $run events tail"
+echo "Ctrl-C terminates the NS and stops everything."
 wait $pid

@@ -20,7 +20,7 @@
 struct nl_req {
     struct nlmsghdr h;
     char buf[NL_BUF];
-    bool overflow;  // an attribute did not fit; the request is refused when sent
+    bool overflow; // an attribute did not fit; the request is refused when sent
 };
 
 static atomic_uint nl_seq = 1;
@@ -126,12 +126,12 @@ static int nl_talk(int nl, struct nl_req *r, struct nl_req *reply)
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
              h = NLMSG_NEXT(h, n)) {
             if (h->nlmsg_seq != r->h.nlmsg_seq)
-                continue;  // a stale answer to an earlier, abandoned request
+                continue; // a stale answer to an earlier, abandoned request
             if (h->nlmsg_type == NLMSG_ERROR) {
                 const struct nlmsgerr *e = NLMSG_DATA(h);
                 if (e->error)
                     return e->error;
-                return reply && !got_reply ? -ENODATA : 0;  // the ACK
+                return reply && !got_reply ? -ENODATA : 0; // the ACK
             }
             if (reply && !got_reply) {
                 // Only the fixed header is read back; attributes past the buffer are dropped.
@@ -214,7 +214,7 @@ int nl_vxlan_add(int nl, const char *name, uint32_t vni, const uint8_t local[4],
     attr_str(&r, IFLA_INFO_KIND, "vxlan");
     struct rtattr *data = attr_put(&r, IFLA_INFO_DATA, NULL, 0);
     attr_put(&r, IFLA_VXLAN_ID, &vni, sizeof vni);
-    attr_put(&r, IFLA_VXLAN_GROUP, remote, 4);  // unicast: the one remote end
+    attr_put(&r, IFLA_VXLAN_GROUP, remote, 4); // unicast: the one remote end
     if (local)
         attr_put(&r, IFLA_VXLAN_LOCAL, local, 4);
     if (dev_ifindex > 0) {

@@ -8,11 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NL_IFNAMSIZ 16  // IFNAMSIZ: 15 characters and the NUL
+#define NL_IFNAMSIZ 16 // IFNAMSIZ: 15 characters and the NUL
 
 // An address with its prefix length.
 typedef struct nl_addr {
-    int family;  // AF_INET or AF_INET6
+    int family; // AF_INET or AF_INET6
     uint8_t bytes[16];
     unsigned prefix;
 } nl_addr;

@@ -1,5 +1,5 @@
 // Sockets inside another network namespace, made on a helper thread. See netlink.h.
-#define _GNU_SOURCE  // setns()
+#define _GNU_SOURCE // setns()
 #include <errno.h>
 #include <linux/netlink.h>
 #include <pthread.h>

@@ -10,6 +10,8 @@
 //   netns_prefix=P      network namespace names "<P><id>" (default "ovnf-"). With
 //                       on_exit=cleanup the agent removes, at start, the namespaces with this
 //                       prefix that a dead agent left: one agent per prefix and host.
+//   host_netns=NAME     put the host ends of VNF veths in that network namespace (the
+//                       site's own, where the linker attaches them); default: the agent's
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +85,7 @@ static int runtime_open(agent *ag, microapp *app)
     struct rt_config rc = {
         .log_dir = logs,
         .netns_prefix = microapp_opt(app, "netns_prefix", AGENT_NETNS_PREFIX),
+        .host_netns = microapp_opt(app, "host_netns", NULL),
         .no_cgroups = !opt_bool(app, "cgroups", true),
         .stop_grace_ms = ag->stop_grace_ms,
     };

@@ -55,7 +55,7 @@ static rpc_client *client_for(struct lnkd_agents *a, const char *url)
 int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *reason, size_t n)
 {
     if (!self->agent[0])
-        return 0;  // a CP with no agent to tell (its VNF reads its peer elsewhere)
+        return 0; // a CP with no agent to tell (its VNF reads its peer elsewhere)
     rpc_client *c = client_for(d->agents, self->agent);
     if (!c) {
         snprintf(reason, n, "ConfigurePeer %s: no client for %s", self->vnf_id, self->agent);
@@ -74,8 +74,8 @@ int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *r
     req.peer_address = addr;
     req.peer_id = id;
     rpc_status st = {0};
-    rpc_code code = rpc_client_call(c, "/outrig.v1.Agent/ConfigurePeer", &req.base, NULL, NULL,
-                                    NULL, &st);
+    rpc_code code =
+        rpc_client_call(c, "/outrig.v1.Agent/ConfigurePeer", &req.base, NULL, NULL, NULL, &st);
     if (code == RPC_OK)
         return 0;
     snprintf(reason, n, "ConfigurePeer %s/%s: %s %s", self->vnf_id, self->cp_id,

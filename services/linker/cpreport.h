@@ -9,18 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LNK_ID_MAX 128     // ids: ns, vnf instance, profile, cp, virtual link, site
+#define LNK_ID_MAX 128 // ids: ns, vnf instance, profile, cp, virtual link, site
 #define LNK_URL_MAX 256
-#define LNK_CP_MAX_BYTES 4096  // largest CpReport accepted
+#define LNK_CP_MAX_BYTES 4096 // largest CpReport accepted
 
 typedef struct lnk_cp {
     char ns_id[LNK_ID_MAX];
     char vnf_id[LNK_ID_MAX];
     char profile_id[LNK_ID_MAX];
     char cp_id[LNK_ID_MAX];
-    char address[24];       // "a.b.c.d/len" or ""
-    char host[16];          // dotted IPv4 or ""
-    char agent[LNK_URL_MAX];  // ipc://, tcp://, tls+tcp:// or ""
+    char address[24];        // "a.b.c.d/len" or ""
+    char host[16];           // dotted IPv4 or ""
+    char agent[LNK_URL_MAX]; // ipc://, tcp://, tls+tcp:// or ""
     char site[LNK_ID_MAX];
     char virtual_link[LNK_ID_MAX];
     char host_ifname[16];

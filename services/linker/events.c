@@ -23,8 +23,8 @@ static void on_event(const Outrig__V1__Event *ev, void *arg)
             lnk_cp cp;
             int e = lnk_cp_decode(ev->payload.data, ev->payload.len, &cp, field, sizeof field);
             if (e < 0) {
-                log_warn("cp.%s #%llu refused: field %s: %s", ev->type,
-                         (unsigned long long)ev->seq, field, strerror(-e));
+                log_warn("cp.%s #%llu refused: field %s: %s", ev->type, (unsigned long long)ev->seq,
+                         field, strerror(-e));
                 return;
             }
             if (ready)
@@ -34,8 +34,7 @@ static void on_event(const Outrig__V1__Event *ev, void *arg)
         } else if (!strcmp(ev->type, "verified")) {
             lnk_verdict v;
             if (lnk_verdict_decode(ev->payload.data, ev->payload.len, &v, field, sizeof field))
-                log_warn("cp.verified #%llu refused: field %s", (unsigned long long)ev->seq,
-                         field);
+                log_warn("cp.verified #%llu refused: field %s", (unsigned long long)ev->seq, field);
             else
                 lnkd_verdict(d, &v);
         }
@@ -75,8 +74,12 @@ void lnkd_publish(lnkd *d, const char *type, const char *id, const ProtobufCMess
         return;
     if (buf)
         protobuf_c_message_pack(m, buf);
-    hub_event ev = {.category = "link", .type = type, .id = id, .source = "linker",
-                    .payload = buf, .payload_len = buf ? len : 0};
+    hub_event ev = {.category = "link",
+                    .type = type,
+                    .id = id,
+                    .source = "linker",
+                    .payload = buf,
+                    .payload_len = buf ? len : 0};
     int rc = hub_publisher_add(d->pub, &ev, NULL);
     if (rc)
         log_warn("event link.%s %s: %d", type, id, rc);

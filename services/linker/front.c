@@ -37,9 +37,8 @@ static int link_copy(lnkd *d, rpc_call *call, const lnkd_link *l, Outrig__V1__Li
     out->reason = dup(call, m.reason);
     out->a = end_copy(call, &a);
     out->b = end_copy(call, &b);
-    return out->id && out->ns_id && out->virtual_link && out->reason && out->a && out->b
-               ? 0
-               : -ENOMEM;
+    return out->id && out->ns_id && out->virtual_link && out->reason && out->a && out->b ? 0
+                                                                                         : -ENOMEM;
 }
 
 static void h_list(rpc_call *call, const ProtobufCMessage *in, ProtobufCMessage *out, void *arg)

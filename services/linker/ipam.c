@@ -12,16 +12,16 @@
 
 typedef struct lease {
     char *owner;
-    uint32_t host;  // index in the subnet
+    uint32_t host; // index in the subnet
 } lease;
 
 typedef struct subnet {
     char *key;
     uint32_t net;
     unsigned prefix;
-    uint32_t size;     // addresses in the subnet
-    uint8_t *used;     // bitmap of size bits
-    uint32_t hint;     // where the next search starts
+    uint32_t size; // addresses in the subnet
+    uint8_t *used; // bitmap of size bits
+    uint32_t hint; // where the next search starts
     lease *leases;
     size_t n_leases, cap_leases;
 } subnet;
@@ -57,8 +57,8 @@ static int addr_parse(const char *s, uint32_t *a)
 
 static void addr_format(uint32_t a, unsigned prefix, char *out)
 {
-    snprintf(out, LNK_ADDR_MAX, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-             a & 255, prefix);
+    snprintf(out, LNK_ADDR_MAX, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+             prefix);
 }
 
 int lnk_cidr_parse(const char *s, uint32_t *net, unsigned *prefix)
@@ -83,6 +83,25 @@ int lnk_cidr_parse(const char *s, uint32_t *net, unsigned *prefix)
         return -EINVAL;
     *net = a;
     *prefix = p;
+    return 0;
+}
+
+int lnk_cidr_of(const char *addr, char *cidr_out)
+{
+    const char *slash = addr ? strchr(addr, '/') : NULL;
+    char ip[16];
+    size_t n = slash ? (size_t)(slash - addr) : 0;
+    if (!slash || !n || n >= sizeof ip || !cidr_out)
+        return -EINVAL;
+    memcpy(ip, addr, n);
+    ip[n] = 0;
+    char zero[LNK_ADDR_MAX + 8];
+    snprintf(zero, sizeof zero, "0.0.0.0%s", slash);
+    uint32_t a, net;
+    unsigned prefix;
+    if (addr_parse(ip, &a) < 0 || lnk_cidr_parse(zero, &net, &prefix) < 0)
+        return -EINVAL;
+    addr_format(a & mask_of(prefix), prefix, cidr_out);
     return 0;
 }
 
@@ -180,8 +199,8 @@ int lnk_ipam_add_from_pool(lnk_ipam *ip, const char *vl_key, const char *pool, u
 {
     uint32_t pnet;
     unsigned pprefix;
-    if (!ip || !key_ok(vl_key) || lnk_cidr_parse(pool, &pnet, &pprefix) < 0 ||
-        prefix < pprefix || prefix > 32 || prefix < LNK_IPAM_MIN_PREFIX)
+    if (!ip || !key_ok(vl_key) || lnk_cidr_parse(pool, &pnet, &pprefix) < 0 || prefix < pprefix ||
+        prefix > 32 || prefix < LNK_IPAM_MIN_PREFIX)
         return -EINVAL;
     const subnet *have = find(ip, vl_key);
     if (have) {

@@ -12,15 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LNK_IPAM_MIN_PREFIX 16  // the largest subnet a link may have (/16)
-#define LNK_ADDR_MAX 20         // "255.255.255.255/32" and the NUL
-#define LNK_KEY_MAX 200         // longest vl key or owner
+#define LNK_IPAM_MIN_PREFIX 16 // the largest subnet a link may have (/16)
+#define LNK_ADDR_MAX 20        // "255.255.255.255/32" and the NUL
+#define LNK_KEY_MAX 200        // longest vl key or owner
 
 typedef struct lnk_ipam lnk_ipam;
 
 // Parses "a.b.c.d/len" (IPv4, host bits zero) into network (host byte order) and prefix.
 // Returns 0 or -EINVAL.
 int lnk_cidr_parse(const char *s, uint32_t *net, unsigned *prefix);
+
+// The subnet an interface address "a.b.c.d/len" lies in, as "net/len" into cidr_out
+// (LNK_ADDR_MAX bytes). 0 or -EINVAL.
+int lnk_cidr_of(const char *addr, char *cidr_out);
 
 // An empty IPAM, or NULL on allocation failure. Free with lnk_ipam_free (NULL: no-op).
 lnk_ipam *lnk_ipam_new(void);

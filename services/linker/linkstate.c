@@ -11,10 +11,14 @@ const lnk_policy lnk_policy_default = {
 const char *lnk_state_name(lnk_state s)
 {
     switch (s) {
-    case LNK_PENDING: return "PENDING";
-    case LNK_ESTABLISHING: return "ESTABLISHING";
-    case LNK_UP: return "UP";
-    case LNK_FAILED: return "FAILED";
+    case LNK_PENDING:
+        return "PENDING";
+    case LNK_ESTABLISHING:
+        return "ESTABLISHING";
+    case LNK_UP:
+        return "UP";
+    case LNK_FAILED:
+        return "FAILED";
     }
     return "?";
 }
@@ -69,7 +73,7 @@ int lnk_fsm_step(lnk_fsm *f, const lnk_policy *p, lnk_event ev, int side, const 
     switch (ev) {
     case LNK_EV_READY:
         if (!f->ready[0] && !f->ready[1])
-            f->attempts = 0;  // the ends came back: a fresh budget of attempts
+            f->attempts = 0; // the ends came back: a fresh budget of attempts
         f->ready[side] = true;
         // Both ready: start, or restart for a CP that came back (it may have a new address).
         if (f->ready[0] && f->ready[1])

@@ -32,8 +32,8 @@ static bool seen_before(const lnk_topology *t, size_t j)
     return false;
 }
 
-int lnk_peers(const lnk_topology *t, const char *vnf_id, const char *cp, lnk_peer *out,
-              size_t max, size_t *n)
+int lnk_peers(const lnk_topology *t, const char *vnf_id, const char *cp, lnk_peer *out, size_t max,
+              size_t *n)
 {
     if (!t || !vnf_id || !cp || !n || (max && !out))
         return -EINVAL;
@@ -56,7 +56,7 @@ int lnk_peers(const lnk_topology *t, const char *vnf_id, const char *cp, lnk_pee
                 if (!same(in->profile, m->profile))
                     continue;
                 if (same(in->vnf_id, vnf_id) && same(m->cpd, cp))
-                    continue;  // the CP itself
+                    continue; // the CP itself
                 if (count < max)
                     out[count] = (lnk_peer){.vl = me->vl, .vnf_id = in->vnf_id, .cp = m->cpd};
                 count++;
@@ -76,7 +76,7 @@ int lnk_link_id(const char *ns, const char *vl, const char *a_vnf, const char *a
     if (!c)
         c = strcmp(a_cp, b_cp);
     if (!c)
-        return -EINVAL;  // a CP is not linked to itself
+        return -EINVAL; // a CP is not linked to itself
     bool a_first = c < 0;
     const char *v1 = a_first ? a_vnf : b_vnf, *c1 = a_first ? a_cp : b_cp;
     const char *v2 = a_first ? b_vnf : a_vnf, *c2 = a_first ? b_cp : a_cp;

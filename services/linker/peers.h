@@ -14,13 +14,13 @@ struct desc_nsd;
 
 // One virtual-link-connectivity entry.
 typedef struct lnk_member {
-    const char *vl;       // virtual-link-desc id
-    const char *profile;  // constituent-base-element-id (a vnf-profile id)
-    const char *cpd;      // constituent-cpd-id (an ext-cpd of the profile's VNFD)
+    const char *vl;      // virtual-link-desc id
+    const char *profile; // constituent-base-element-id (a vnf-profile id)
+    const char *cpd;     // constituent-cpd-id (an ext-cpd of the profile's VNFD)
 } lnk_member;
 
 typedef struct lnk_instance {
-    const char *vnf_id;   // instance id
+    const char *vnf_id; // instance id
     const char *profile;
 } lnk_instance;
 
@@ -43,8 +43,8 @@ typedef struct lnk_peer {
 // to *n (also when it exceeds max). Returns 0 (a CP on no virtual link has no peers),
 // -ENOENT (vnf_id is not an instance of the topology), -ENOSPC (more than max peers:
 // the first max are written), -EINVAL.
-int lnk_peers(const lnk_topology *t, const char *vnf_id, const char *cp, lnk_peer *out,
-              size_t max, size_t *n);
+int lnk_peers(const lnk_topology *t, const char *vnf_id, const char *cp, lnk_peer *out, size_t max,
+              size_t *n);
 
 // The canonical id of the link between two CPs on virtual link vl of NS ns:
 // "<ns>/<vl>/<vnf>.<cp>~<vnf>.<cp>" with the smaller end first, so that both ends name it

@@ -137,8 +137,8 @@ static void apply(lnkd *d, lnkd_link *l, lnk_event ev, int side, const char *rea
         configure(d, l);
 }
 
-static lnkd_link *link_get(lnkd *d, const char *ns, const char *vl, const char *v1,
-                           const char *c1, const char *v2, const char *c2, int *side1)
+static lnkd_link *link_get(lnkd *d, const char *ns, const char *vl, const char *v1, const char *c1,
+                           const char *v2, const char *c2, int *side1)
 {
     char id[LNKD_LINK_ID_MAX];
     int first = lnk_link_id(ns, vl, v1, c1, v2, c2, id, sizeof id);
@@ -167,6 +167,8 @@ static lnkd_link *link_get(lnkd *d, const char *ns, const char *vl, const char *
     snprintf(l->cp[!*side1], LNK_ID_MAX, "%s", c2);
     lnk_fsm_init(&l->fsm, clock_mono_ms());
     d->links[d->n_links++] = l;
+    if (d->restoring)
+        return l;
     announce(d, l);
     // The peer may have come up before this link was known (scale-out, fallback mode).
     if (cp_find(d, v2, c2))
@@ -180,6 +182,11 @@ static void assign_address(lnkd *d, lnk_cp *cp, const char *vl)
     char key[2 * LNK_ID_MAX + 2], owner[2 * LNK_ID_MAX + 2], cidr[LNK_ADDR_MAX];
     snprintf(key, sizeof key, "%s/%s", cp->ns_id, vl);
     snprintf(owner, sizeof owner, "%s/%s", cp->vnf_id, cp->cp_id);
+    // A CP that comes with an address (the orchestrator assigns them from the NSD's CIDR)
+    // gives its virtual link the subnet; otherwise the link gets one from the pool.
+    if (lnk_ipam_subnet(d->ipam, key, cidr) < 0 && cp->address[0] &&
+        lnk_cidr_of(cp->address, cidr) == 0 && lnk_ipam_add(d->ipam, key, cidr) < 0)
+        log_warn("link %s: subnet %s of CP %s refused", key, cidr, owner);
     if (lnk_ipam_subnet(d->ipam, key, cidr) < 0) {
         const char *pool = microapp_opt(d->app, "pool", LNKD_DEFAULT_POOL);
         int e = lnk_ipam_add_from_pool(d->ipam, key, pool, LNKD_DEFAULT_PREFIX, cidr);
@@ -200,10 +207,96 @@ static void assign_address(lnkd *d, lnk_cp *cp, const char *vl)
         lnkd_state_put_ipam(d, key);
 }
 
+static void end_restore(lnkd *d, const Outrig__V1__Link *m, const Outrig__V1__LinkEnd *e)
+{
+    if (!e->ready || cp_find(d, e->vnf_id, e->cp_id))
+        return;
+    lnk_cp cp;
+    memset(&cp, 0, sizeof cp);
+    snprintf(cp.ns_id, sizeof cp.ns_id, "%s", m->ns_id);
+    snprintf(cp.vnf_id, sizeof cp.vnf_id, "%s", e->vnf_id);
+    snprintf(cp.cp_id, sizeof cp.cp_id, "%s", e->cp_id);
+    snprintf(cp.address, sizeof cp.address, "%s", e->address);
+    snprintf(cp.host, sizeof cp.host, "%s", e->host);
+    snprintf(cp.agent, sizeof cp.agent, "%s", e->agent);
+    snprintf(cp.site, sizeof cp.site, "%s", e->site);
+    snprintf(cp.virtual_link, sizeof cp.virtual_link, "%s", m->virtual_link);
+    cp_store(d, &cp);
+}
+
+void lnkd_restore_link(lnkd *d, const Outrig__V1__Link *m)
+{
+    pthread_mutex_lock(&d->mu);
+    int side;
+    d->restoring = true;
+    // Made fresh (PENDING, no side ready), then given the stored state back as it was.
+    lnkd_link *l = link_get(d, m->ns_id, m->virtual_link, m->a->vnf_id, m->a->cp_id, m->b->vnf_id,
+                            m->b->cp_id, &side);
+    if (l && !strcmp(l->vnf[0], m->a->vnf_id) && !strcmp(l->cp[0], m->a->cp_id)) {
+        end_restore(d, m, m->a);
+        end_restore(d, m, m->b);
+        l->fsm.state = (lnk_state)m->state;
+        l->fsm.ready[0] = m->a->ready;
+        l->fsm.ready[1] = m->b->ready;
+        l->fsm.attempts = m->attempts;
+        l->fsm.since_ms = clock_mono_ms();
+        snprintf(l->fsm.reason, sizeof l->fsm.reason, "%s", m->reason);
+        // A retry time is monotonic time of the earlier run: retry after one backoff.
+        if (l->fsm.state == LNK_FAILED && m->retry_at_ms)
+            l->fsm.retry_at_ms = l->fsm.since_ms + d->policy.backoff_base_ms;
+        l->up_us = m->ready_us;
+    }
+    d->restoring = false;
+    pthread_mutex_unlock(&d->mu);
+}
+
+static bool has_instance(const lnk_topology *t, const char *vnf)
+{
+    for (size_t i = 0; i < t->n_instances; i++)
+        if (!strcmp(t->instances[i].vnf_id, vnf))
+            return true;
+    return false;
+}
+
+// The NS's topology, read again only when the CP's instance is new to it (scale-out) or
+// after a miss grew old. NULL when the NS has no /vnf/ records.
+static const lnk_topology *topology(lnkd *d, const char *ns, const char *vnf)
+{
+    uint64_t now = clock_mono_ms();
+    lnkd_topo_entry *e = NULL, *oldest = &d->topo[0];
+    for (size_t i = 0; i < LNKD_TOPO_CACHE; i++) {
+        if (d->topo[i].ns[0] && !strcmp(d->topo[i].ns, ns))
+            e = &d->topo[i];
+        if (d->topo[i].at_ms < oldest->at_ms)
+            oldest = &d->topo[i];
+    }
+    if (e && e->found && has_instance(&e->topo.t, vnf))
+        return &e->topo.t;
+    if (e && !e->found && now - e->at_ms < LNKD_TOPO_MISS_MS)
+        return NULL;
+    if (!e)
+        e = oldest;
+    lnkd_topology_free(&e->topo);
+    snprintf(e->ns, sizeof e->ns, "%s", ns);
+    e->found = lnkd_topology_load(d, ns, &e->topo) == 0;
+    e->at_ms = now;
+    return e->found ? &e->topo.t : NULL;
+}
+
+static void topology_forget(lnkd *d, const char *ns)
+{
+    for (size_t i = 0; i < LNKD_TOPO_CACHE; i++) {
+        if (!ns || !strcmp(d->topo[i].ns, ns)) {
+            lnkd_topology_free(&d->topo[i].topo);
+            memset(&d->topo[i], 0, sizeof d->topo[i]);
+        }
+    }
+}
+
 void lnkd_cp_ready(lnkd *d, const lnk_cp *report)
 {
-    lnkd_topology topo = {0};
-    bool have_topo = lnkd_topology_load(d, report->ns_id, &topo) == 0;
+    const lnk_topology *topo = topology(d, report->ns_id, report->vnf_id);
+    bool have_topo = topo != NULL;
     pthread_mutex_lock(&d->mu);
     lnk_cp *cp = cp_store(d, report);
     if (!cp)
@@ -211,7 +304,7 @@ void lnkd_cp_ready(lnkd *d, const lnk_cp *report)
     lnk_peer peers[64];
     size_t n = 0;
     if (have_topo) {
-        int e = lnk_peers(&topo.t, cp->vnf_id, cp->cp_id, peers, 64, &n);
+        int e = lnk_peers(topo, cp->vnf_id, cp->cp_id, peers, 64, &n);
         if (e == -ENOSPC)
             log_warn("CP %s/%s: more than 64 peers, linking the first 64", cp->vnf_id, cp->cp_id);
         if (e == -ENOENT)
@@ -225,8 +318,7 @@ void lnkd_cp_ready(lnkd *d, const lnk_cp *report)
             const lnk_cp *o = &d->cps[i];
             if (o != cp && cp->virtual_link[0] && !strcmp(o->ns_id, cp->ns_id) &&
                 !strcmp(o->virtual_link, cp->virtual_link))
-                peers[n++] = (lnk_peer){.vl = o->virtual_link, .vnf_id = o->vnf_id,
-                                        .cp = o->cp_id};
+                peers[n++] = (lnk_peer){.vl = o->virtual_link, .vnf_id = o->vnf_id, .cp = o->cp_id};
         }
     }
     const char *vl = n ? peers[0].vl : cp->virtual_link;
@@ -251,7 +343,6 @@ void lnkd_cp_ready(lnkd *d, const lnk_cp *report)
     }
 out:
     pthread_mutex_unlock(&d->mu);
-    lnkd_topology_free(&topo);
 }
 
 void lnkd_cp_down(lnkd *d, const lnk_cp *cp)
@@ -282,6 +373,7 @@ void lnkd_verdict(lnkd *d, const lnk_verdict *v)
 
 void lnkd_ns_gone(lnkd *d, const char *ns)
 {
+    topology_forget(d, ns);
     pthread_mutex_lock(&d->mu);
     for (size_t i = 0; i < d->n_links;) {
         lnkd_link *l = d->links[i];
@@ -298,6 +390,7 @@ void lnkd_ns_gone(lnkd *d, const char *ns)
         free(l);
         d->links[i] = d->links[--d->n_links];
     }
+    lnkd_state_del_ns(d, ns);
     for (size_t i = 0; i < d->n_cps;) {
         if (!strcmp(d->cps[i].ns_id, ns))
             d->cps[i] = d->cps[--d->n_cps];
@@ -326,9 +419,11 @@ int lnkd_init(microapp *app, void **state)
         d->policy.max_attempts = (uint32_t)v;
     d->ipam = lnk_ipam_new();
     d->agents = lnkd_agents_new();
-    int e = !d->ipam || !d->agents ? -ENOMEM : 0;
+    int e = !d->ipam || !d->agents ? -ENOMEM : lnkd_writer_start(d);
     if (e == 0 && (e = lnkd_state_load(d)) < 0)
         log_warn("reading the IPAM state back: %s", strerror(-e));
+    if (e == 0 && (e = lnkd_state_load_links(d)) < 0)
+        log_warn("reading the links back: %s", strerror(-e));
     if (e == 0 && (e = lnkd_front_add(d)) == 0)
         e = lnkd_events_open(d);
     *state = d;
@@ -350,6 +445,8 @@ void lnkd_fini(microapp *app, void *state)
     if (!d)
         return;
     lnkd_events_close(d);
+    lnkd_writer_stop(d);
+    topology_forget(d, NULL);
     for (size_t i = 0; i < d->n_links; i++)
         free(d->links[i]);
     free(d->links);

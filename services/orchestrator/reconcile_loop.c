@@ -196,6 +196,10 @@ int orchd_reconcile_pass(orchd *o)
 static void *loop(void *arg)
 {
     orchd *o = arg;
+    // The first pass runs at start, to clean up what a crash left on the sites.
+    int first = orchd_reconcile_pass(o);
+    if (first > 0)
+        log_info("reconcile at start: %d action(s)", first);
     for (;;) {
         pthread_mutex_lock(&o->mu);
         struct timespec ts;

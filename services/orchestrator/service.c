@@ -46,18 +46,14 @@ int orchd_init(microapp *app, void **state)
         rc = orchd_front_start(o);
     if (rc)
         return rc;
-    // Unfinished operations first, then one reconcile pass so that what a crash left on the
-    // sites is cleaned up before new requests come in.
+    // Unfinished operations resume on their own threads; the reconcile loop makes its
+    // first pass at once. Neither blocks start-up: a site that is down (an agent that
+    // outrigd starts after us) must not keep the orchestrator from serving.
     int n = orchd_recover(o);
     if (n > 0)
         log_info("resumed %d unfinished operation(s)", n);
     else if (n < 0)
         log_warn("cannot read operations at start: %d", n);
-    if (o->reconcile_ms) {
-        int a = orchd_reconcile_pass(o);
-        if (a > 0)
-            log_info("reconcile at start: %d action(s)", a);
-    }
     return orchd_reconcile_start(o);
 }
 

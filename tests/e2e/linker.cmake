@@ -7,3 +7,15 @@ if(TARGET lnk_datapath)
     outrig_c_test(linker_datapath_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/linker_datapath_test.c
         LIBS lnk_datapath lnk_domain linker_test_net LABEL e2e TIMEOUT 120)
 endif()
+
+# The service on real store, hub and linker processes, with the test playing the agents of two
+# site hosts in network namespaces (root; exits 77, skipped, otherwise).
+if(TARGET outrig-linker)
+    outrig_c_test(linker_service_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/linker_service_test.c
+        LIBS lnk_datapath lnk_domain linker_test_net outrig_test_support common_store
+        common_hub outrig_proto ${NNG_LIB} Threads::Threads LABEL e2e TIMEOUT 120)
+    if(TARGET linker_service_e2e)
+        add_dependencies(linker_service_e2e outrig-store outrig-hub outrig-linker outrig)
+        set_tests_properties(linker_service_e2e PROPERTIES SKIP_RETURN_CODE 77)
+    endif()
+endif()

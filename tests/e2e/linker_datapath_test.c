@@ -23,8 +23,8 @@
 #define VL_CROSS "t/core"
 
 typedef struct world {
-    int h1, h2;          // site hosts
-    int a, c, d, b;      // VNFs: a, c in h1 on VL_SITE; d in h1 and b in h2 on VL_CROSS
+    int h1, h2;     // site hosts
+    int a, c, d, b; // VNFs: a, c in h1 on VL_SITE; d in h1 and b in h2 on VL_CROSS
     char a_ip[24], c_ip[24], d_ip[24], b_ip[24];
 } world;
 
@@ -53,7 +53,6 @@ static int teardown(void **state)
         close(fds[i]);
     return 0;
 }
-
 
 static void test_links_carry_traffic_and_leave_nothing(void **state)
 {
@@ -118,7 +117,7 @@ static void test_links_carry_traffic_and_leave_nothing(void **state)
     assert_int_equal(lnk_dp_remove(n1, VL_SITE), 0);
     assert_int_equal(lnk_dp_remove(n1, VL_CROSS), 0);
     assert_int_equal(lnk_dp_remove(n2, VL_CROSS), 0);
-    assert_int_equal(lnk_dp_remove(n2, VL_CROSS), 0);  // twice: nothing left to remove
+    assert_int_equal(lnk_dp_remove(n2, VL_CROSS), 0); // twice: nothing left to remove
     assert_true(ln_tcp_exchange(w->d, w->b, w->b_ip, 7004, 100) < 0);
     const char *veths[] = {"lva", "lvc", "lvd"};
     for (size_t i = 0; i < 3; i++)

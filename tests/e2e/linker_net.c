@@ -92,6 +92,10 @@ int ln_vnf_cp(int host_ns, const char *host_if, int vnf_ns, const char *ifname, 
     if (nl < 0)
         return nl;
     int e = nl_veth_add(nl, host_if, ifname, vnf_ns, 0);
+    // Both ends up when the CP is made, as the agent runtime does: a carrier change later,
+    // at link time, would wait for the kernel's link watch.
+    if (e == 0)
+        e = nl_link_set_up(nl, host_if, true);
     close(nl);
     return e < 0 ? e : addr_up(vnf_ns, ifname, addr);
 }

@@ -10,7 +10,7 @@
 // A new, empty network namespace with lo up; returns its fd or -errno.
 int ln_netns_new(void);
 // Creates a veth pair: `host_if` in host_ns (-1: the caller's) and `ifname` in vnf_ns with
-// address `addr` ("a.b.c.d/len"), both up. Returns 0 or -errno.
+// address `addr` ("a.b.c.d/len"), both ends up. Returns 0 or -errno.
 int ln_vnf_cp(int host_ns, const char *host_if, int vnf_ns, const char *ifname, const char *addr);
 // Connects the underlay: veth "ul0" in a with addr_a and "ul0" in b with addr_b, both up.
 int ln_underlay(int a, const char *addr_a, int b, const char *addr_b);

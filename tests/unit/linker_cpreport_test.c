@@ -101,8 +101,8 @@ static void test_garbage_and_oversize_refused(void **st)
 static void test_verdict_decodes(void **st)
 {
     // CpVerified{link_id="n/v/a.x~b.y", ok=true, rtt_us=42}
-    const uint8_t msg[] = {0x0a, 11, 'n', '/', 'v', '/', 'a', '.', 'x', '~', 'b', '.', 'y',
-                           0x10, 1, 0x20, 42};
+    const uint8_t msg[] = {0x0a, 11,  'n', '/', 'v',  '/', 'a',  '.', 'x',
+                           '~',  'b', '.', 'y', 0x10, 1,   0x20, 42};
     lnk_verdict v;
     char field[64];
     assert_int_equal(lnk_verdict_decode(msg, sizeof msg, &v, field, sizeof field), 0);

@@ -27,6 +27,17 @@ static void test_cidr_parse_accepts_subnets_refuses_host_bits(void **st)
     assert_int_equal(lnk_cidr_parse(NULL, &net, &p), -EINVAL);
 }
 
+static void test_cidr_of_an_interface_address(void **st)
+{
+    char c[LNK_ADDR_MAX];
+    assert_int_equal(lnk_cidr_of("10.213.11.7/24", c), 0);
+    assert_string_equal(c, "10.213.11.0/24");
+    assert_int_equal(lnk_cidr_of("10.213.11.7/31", c), 0);
+    assert_string_equal(c, "10.213.11.6/31");
+    assert_int_equal(lnk_cidr_of("10.213.11.7", c), -EINVAL);
+    assert_int_equal(lnk_cidr_of("10.213.11.7/99", c), -EINVAL);
+}
+
 static void test_alloc_skips_network_and_broadcast(void **st)
 {
     lnk_ipam *ip = lnk_ipam_new();
@@ -104,7 +115,7 @@ static void test_default_pool_carves_disjoint_subnets(void **st)
     assert_int_equal(lnk_ipam_add_from_pool(ip, "ns1/x", "10.213.0.0/22", 24, c1), 0);
     assert_int_equal(lnk_ipam_add_from_pool(ip, "ns1/y", "10.213.0.0/22", 24, c2), 0);
     assert_string_equal(c1, "10.213.0.0/24");
-    assert_string_equal(c2, "10.213.2.0/24");  // .1.0/24 is taken by ns1/fixed
+    assert_string_equal(c2, "10.213.2.0/24"); // .1.0/24 is taken by ns1/fixed
     assert_int_equal(lnk_ipam_add_from_pool(ip, "ns1/x", "10.213.0.0/22", 24, c3), 0);
     assert_string_equal(c3, c1);
     assert_int_equal(lnk_ipam_add_from_pool(ip, "ns1/z", "10.213.0.0/22", 24, c3), 0);
@@ -145,7 +156,7 @@ static void test_export_import_keeps_allocations(void **st)
     uint8_t *buf;
     size_t len;
     assert_int_equal(lnk_ipam_export(ip, "n/v", &buf, &len), 0);
-    assert_int_equal(lnk_ipam_export(ip, "n/none", &buf, &len) , -ENOENT);
+    assert_int_equal(lnk_ipam_export(ip, "n/none", &buf, &len), -ENOENT);
     lnk_ipam_free(ip);
 
     // A restarted linker reads the state back: b keeps its address, nobody else gets it.
@@ -203,6 +214,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cidr_parse_accepts_subnets_refuses_host_bits),
+        cmocka_unit_test(test_cidr_of_an_interface_address),
         cmocka_unit_test(test_alloc_skips_network_and_broadcast),
         cmocka_unit_test(test_alloc_same_owner_same_address_no_duplicates),
         cmocka_unit_test(test_release_frees_the_address_for_reuse),

@@ -14,51 +14,50 @@
 #include "peers.h"
 
 // The example NS (examples/ns/cgw_fw_srv_nsd.yaml), trimmed to what the linker reads.
-static const char nsd_yaml[] =
-    "nsd:\n"
-    "  nsd:\n"
-    "    - id: cgw-fw-srv\n"
-    "      vnfd-id: [outrig-cgw, outrig-fw, outrig-srv]\n"
-    "      virtual-link-desc:\n"
-    "        - id: access-net\n"
-    "          cidr: 10.10.1.0/24\n"
-    "        - id: core-net\n"
-    "      df:\n"
-    "        - id: default-df\n"
-    "          virtual-link-profile:\n"
-    "            - id: core-prof\n"
-    "              virtual-link-desc-id: core-net\n"
-    "              virtual-link-protocol-data:\n"
-    "                - l3-protocol-data:\n"
-    "                    cidr: 10.10.2.0/24\n"
-    "          vnf-profile:\n"
-    "            - id: cgw\n"
-    "              vnfd-id: outrig-cgw\n"
-    "              virtual-link-connectivity:\n"
-    "                - virtual-link-profile-id: access-net\n"
-    "                  constituent-cpd-id:\n"
-    "                    - constituent-base-element-id: cgw\n"
-    "                      constituent-cpd-id: cgw-access-ext\n"
-    "            - id: fw\n"
-    "              vnfd-id: outrig-fw\n"
-    "              max-number-of-instances: 3\n"
-    "              virtual-link-connectivity:\n"
-    "                - virtual-link-profile-id: access-net\n"
-    "                  constituent-cpd-id:\n"
-    "                    - constituent-base-element-id: fw\n"
-    "                      constituent-cpd-id: fw-inside-ext\n"
-    "                - virtual-link-profile-id: core-prof\n"
-    "                  constituent-cpd-id:\n"
-    "                    - constituent-base-element-id: fw\n"
-    "                      constituent-cpd-id: fw-outside-ext\n"
-    "            - id: srv\n"
-    "              vnfd-id: outrig-srv\n"
-    "              max-number-of-instances: 2\n"
-    "              virtual-link-connectivity:\n"
-    "                - virtual-link-profile-id: core-prof\n"
-    "                  constituent-cpd-id:\n"
-    "                    - constituent-base-element-id: srv\n"
-    "                      constituent-cpd-id: srv-core-ext\n";
+static const char nsd_yaml[] = "nsd:\n"
+                               "  nsd:\n"
+                               "    - id: cgw-fw-srv\n"
+                               "      vnfd-id: [outrig-cgw, outrig-fw, outrig-srv]\n"
+                               "      virtual-link-desc:\n"
+                               "        - id: access-net\n"
+                               "          cidr: 10.10.1.0/24\n"
+                               "        - id: core-net\n"
+                               "      df:\n"
+                               "        - id: default-df\n"
+                               "          virtual-link-profile:\n"
+                               "            - id: core-prof\n"
+                               "              virtual-link-desc-id: core-net\n"
+                               "              virtual-link-protocol-data:\n"
+                               "                - l3-protocol-data:\n"
+                               "                    cidr: 10.10.2.0/24\n"
+                               "          vnf-profile:\n"
+                               "            - id: cgw\n"
+                               "              vnfd-id: outrig-cgw\n"
+                               "              virtual-link-connectivity:\n"
+                               "                - virtual-link-profile-id: access-net\n"
+                               "                  constituent-cpd-id:\n"
+                               "                    - constituent-base-element-id: cgw\n"
+                               "                      constituent-cpd-id: cgw-access-ext\n"
+                               "            - id: fw\n"
+                               "              vnfd-id: outrig-fw\n"
+                               "              max-number-of-instances: 3\n"
+                               "              virtual-link-connectivity:\n"
+                               "                - virtual-link-profile-id: access-net\n"
+                               "                  constituent-cpd-id:\n"
+                               "                    - constituent-base-element-id: fw\n"
+                               "                      constituent-cpd-id: fw-inside-ext\n"
+                               "                - virtual-link-profile-id: core-prof\n"
+                               "                  constituent-cpd-id:\n"
+                               "                    - constituent-base-element-id: fw\n"
+                               "                      constituent-cpd-id: fw-outside-ext\n"
+                               "            - id: srv\n"
+                               "              vnfd-id: outrig-srv\n"
+                               "              max-number-of-instances: 2\n"
+                               "              virtual-link-connectivity:\n"
+                               "                - virtual-link-profile-id: core-prof\n"
+                               "                  constituent-cpd-id:\n"
+                               "                    - constituent-base-element-id: srv\n"
+                               "                      constituent-cpd-id: srv-core-ext\n";
 
 typedef struct fixture {
     desc_set *set;
@@ -134,8 +133,11 @@ static void test_cp_finds_the_cp_it_connects_to(void **state)
 static void test_scaled_instances_all_linked(void **state)
 {
     fixture *f = *state;
-    const lnk_instance inst[] = {{"ns1.cgw.0", "cgw"}, {"ns1.fw.0", "fw"}, {"ns1.fw.1", "fw"},
-                                 {"ns1.srv.0", "srv"}, {"ns1.srv.1", "srv"}};
+    const lnk_instance inst[] = {{"ns1.cgw.0", "cgw"},
+                                 {"ns1.fw.0", "fw"},
+                                 {"ns1.fw.1", "fw"},
+                                 {"ns1.srv.0", "srv"},
+                                 {"ns1.srv.1", "srv"}};
     lnk_topology t = {f->members, (size_t)f->n, inst, 5};
     lnk_peer p[8];
     size_t n;

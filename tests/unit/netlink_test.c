@@ -12,8 +12,8 @@
 static void test_ifname_rules_match_the_kernel(void **st)
 {
     assert_true(nl_ifname_valid("eth0"));
-    assert_true(nl_ifname_valid("olb0123456789ab"));     // 15 characters
-    assert_false(nl_ifname_valid("olb0123456789abc"));   // 16
+    assert_true(nl_ifname_valid("olb0123456789ab"));   // 15 characters
+    assert_false(nl_ifname_valid("olb0123456789abc")); // 16
     assert_false(nl_ifname_valid(""));
     assert_false(nl_ifname_valid(NULL));
     assert_false(nl_ifname_valid("."));

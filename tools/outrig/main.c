@@ -4,6 +4,7 @@
 
 #include "agent_cmd.h"
 #include "commands.h"
+#include "link_cmd.h"
 #include "orch_cmd.h"
 #include "validate_cmd.h"
 #include "util/log.h"
@@ -21,6 +22,7 @@
     "  site add|list|show|delete ...           sites and their adapters\n"                        \
     "  ns create|list|show|delete|scale|heal   network services\n"                               \
     "  op list|show                            lifecycle operations\n"                            \
+    "  link list|show                          links between VNF connection points\n"             \
     "  host list|tasks HOST                    hosts (agent leases) and their management tasks\n"  \
     "  vm list|show|create|start|stop|delete   micro-VMs of an agent (--agent URL)\n"              \
     "  version                                 print the version\n"                                \
@@ -57,6 +59,7 @@ static const struct {
     {"site", cmd_site},
     {"ns", cmd_ns},
     {"op", cmd_op},
+    {"link", cmd_link},
     {"host", cmd_host},
     {"vm", cmd_vm},
 };
