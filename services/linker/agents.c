@@ -1,5 +1,6 @@
 // agents: the Agent API's ConfigurePeer, one RPC client per agent URL.
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #define AGENTS_MAX 256
 
 struct lnkd_agents {
+    pthread_mutex_t mu; // the table; the clients themselves are thread-safe
     char *url[AGENTS_MAX];
     rpc_client *client[AGENTS_MAX];
     size_t n;
@@ -18,7 +20,10 @@ struct lnkd_agents {
 
 struct lnkd_agents *lnkd_agents_new(void)
 {
-    return calloc(1, sizeof(struct lnkd_agents));
+    struct lnkd_agents *a = calloc(1, sizeof *a);
+    if (a)
+        pthread_mutex_init(&a->mu, NULL);
+    return a;
 }
 
 void lnkd_agents_free(struct lnkd_agents *a)
@@ -29,10 +34,11 @@ void lnkd_agents_free(struct lnkd_agents *a)
         rpc_client_close(a->client[i]);
         free(a->url[i]);
     }
+    pthread_mutex_destroy(&a->mu);
     free(a);
 }
 
-static rpc_client *client_for(struct lnkd_agents *a, const char *url)
+static rpc_client *client_for_locked(struct lnkd_agents *a, const char *url)
 {
     for (size_t i = 0; i < a->n; i++)
         if (!strcmp(a->url[i], url))
@@ -49,6 +55,14 @@ static rpc_client *client_for(struct lnkd_agents *a, const char *url)
     }
     a->url[a->n] = u;
     a->client[a->n++] = c;
+    return c;
+}
+
+static rpc_client *client_for(struct lnkd_agents *a, const char *url)
+{
+    pthread_mutex_lock(&a->mu);
+    rpc_client *c = client_for_locked(a, url);
+    pthread_mutex_unlock(&a->mu);
     return c;
 }
 

@@ -14,8 +14,9 @@
 
 // The bridge ("olb" + 12 hex digits) and VXLAN ("olx" + 12 hex digits) names of vl_key.
 void lnk_dp_names(const char *vl_key, char bridge[LNK_IFNAMSIZ], char vxlan[LNK_IFNAMSIZ]);
-// The VNI of vl_key: a 24-bit hash, never 0. Two links colliding in it would share a
-// segment only between the same two hosts; the linker checks its links for that.
+// The VNI of vl_key: a 24-bit hash, never 0. Two virtual links colliding in it would share
+// a segment between the same two hosts; nothing detects that yet (a VNI allocator kept in
+// the store would).
 uint32_t lnk_vni(const char *vl_key);
 
 // Creates vl_key's bridge if missing and sets it up. 0 or -errno.

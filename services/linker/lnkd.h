@@ -44,6 +44,13 @@ typedef struct lnkd_topo_entry {
     uint64_t at_ms;
 } lnkd_topo_entry;
 
+// A ConfigurePeer pair to make for attempt `attempt` of link id (copies: made without mu).
+typedef struct lnkd_job {
+    char id[LNKD_LINK_ID_MAX];
+    uint32_t attempt;
+    lnk_cp end[2];
+} lnkd_job;
+
 typedef struct lnkd {
     microapp *app;
     struct store_client *store;
@@ -58,6 +65,8 @@ typedef struct lnkd {
     lnk_cp *cps; // CPs reported ready
     size_t n_cps, cap_cps;
     struct lnkd_agents *agents;
+    lnkd_job *jobs; // queued under mu, run without it
+    size_t n_jobs, cap_jobs;
     struct lnkd_writer *writer;
     lnkd_topo_entry topo[LNKD_TOPO_CACHE];
     bool restoring; // links are being read back: no events, no attempts
@@ -102,7 +111,8 @@ int lnkd_state_load(lnkd *d);
 int lnkd_topology_load(lnkd *d, const char *ns, lnkd_topology *out);
 void lnkd_topology_free(lnkd_topology *t);
 
-// agents.c: ConfigurePeer on the agent at url. 0 or -errno; reason gets the error text.
+// agents.c: ConfigurePeer on self's agent, about peer (any thread). 0 (also when self has
+// no agent) or -errno; reason gets the error text.
 struct lnkd_agents *lnkd_agents_new(void);
 void lnkd_agents_free(struct lnkd_agents *a);
 int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *reason, size_t n);

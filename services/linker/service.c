@@ -102,17 +102,64 @@ static void announce(lnkd *d, const lnkd_link *l)
 
 static void apply(lnkd *d, lnkd_link *l, lnk_event ev, int side, const char *reason);
 
-// Configures both ends' agents with each other's address and identity (mu held).
+// Queues the configuration of both ends' agents with each other's address and identity
+// (mu held); run_jobs makes the calls once mu is released, so that a slow or unreachable
+// agent holds up no other link.
 static void configure(lnkd *d, lnkd_link *l)
 {
     const lnk_cp *e0 = cp_find(d, l->vnf[0], l->cp[0]);
     const lnk_cp *e1 = cp_find(d, l->vnf[1], l->cp[1]);
-    char why[LNK_REASON_MAX] = "";
-    int rc = !e0 || !e1 ? -ENOENT : lnkd_configure_peer(d, e1, e0, why, sizeof why);
-    if (rc == 0)
-        rc = lnkd_configure_peer(d, e0, e1, why, sizeof why);
-    if (rc < 0)
-        apply(d, l, LNK_EV_FAIL, 0, why[0] ? why : "configuring the peers failed");
+    if (!e0 || !e1) {
+        apply(d, l, LNK_EV_FAIL, 0, "an end of the link is not known");
+        return;
+    }
+    if (d->n_jobs == d->cap_jobs) {
+        size_t cap = d->cap_jobs ? d->cap_jobs * 2 : 16;
+        lnkd_job *n = realloc(d->jobs, cap * sizeof *n);
+        if (!n) {
+            apply(d, l, LNK_EV_FAIL, 0, "out of memory");
+            return;
+        }
+        d->jobs = n;
+        d->cap_jobs = cap;
+    }
+    lnkd_job *j = &d->jobs[d->n_jobs++];
+    snprintf(j->id, sizeof j->id, "%s", l->id);
+    j->attempt = l->fsm.attempts;
+    j->end[0] = *e0;
+    j->end[1] = *e1;
+}
+
+// Makes the queued ConfigurePeer calls (mu NOT held); a failure fails the attempt it was for.
+static void run_jobs(lnkd *d)
+{
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        lnkd_job *jobs = d->jobs;
+        size_t n = d->n_jobs;
+        d->jobs = NULL;
+        d->n_jobs = d->cap_jobs = 0;
+        pthread_mutex_unlock(&d->mu);
+        if (!n) {
+            free(jobs);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            lnkd_job *j = &jobs[i];
+            char why[LNK_REASON_MAX] = "";
+            int rc = lnkd_configure_peer(d, &j->end[1], &j->end[0], why, sizeof why);
+            if (rc == 0)
+                rc = lnkd_configure_peer(d, &j->end[0], &j->end[1], why, sizeof why);
+            if (rc == 0)
+                continue;
+            pthread_mutex_lock(&d->mu);
+            lnkd_link *l = lnkd_find(d, j->id);
+            if (l && l->fsm.state == LNK_ESTABLISHING && l->fsm.attempts == j->attempt)
+                apply(d, l, LNK_EV_FAIL, 0, why[0] ? why : "configuring the peers failed");
+            pthread_mutex_unlock(&d->mu);
+        }
+        free(jobs);
+    }
 }
 
 static void apply(lnkd *d, lnkd_link *l, lnk_event ev, int side, const char *reason)
@@ -343,6 +390,7 @@ void lnkd_cp_ready(lnkd *d, const lnk_cp *report)
     }
 out:
     pthread_mutex_unlock(&d->mu);
+    run_jobs(d);
 }
 
 void lnkd_cp_down(lnkd *d, const lnk_cp *cp)
@@ -437,6 +485,7 @@ void lnkd_tick(microapp *app, void *state)
     for (size_t i = 0; i < d->n_links; i++)
         apply(d, d->links[i], LNK_EV_TICK, 0, NULL);
     pthread_mutex_unlock(&d->mu);
+    run_jobs(d);
 }
 
 void lnkd_fini(microapp *app, void *state)
@@ -451,6 +500,7 @@ void lnkd_fini(microapp *app, void *state)
         free(d->links[i]);
     free(d->links);
     free(d->cps);
+    free(d->jobs);
     lnk_ipam_free(d->ipam);
     lnkd_agents_free(d->agents);
     pthread_mutex_destroy(&d->mu);

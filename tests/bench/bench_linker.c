@@ -1,10 +1,10 @@
 // bench-linker: time from both CPs ready to link UP, through real store, hub and linker
 // processes, with this program playing the agents of two site hosts in network namespaces
-// (root). 100 links at once within a site (one bridge per virtual link), then 100 across
-// sites (plus a VXLAN tunnel per virtual link). For each link the clock starts when its
-// second cp.ready is published and stops when link.up arrives from the hub; in between the
-// linker resolves the peers and moves the link to ESTABLISHING, an agent worker builds the
-// data path, checks a real TCP exchange and publishes cp.verified. JSON lines.
+// (root). Links one at a time, then 100 at once, within a site (one bridge per virtual link)
+// and across sites (plus a VXLAN tunnel per virtual link). For each link the clock starts
+// when its second cp.ready is published and stops when link.up arrives from the hub; in
+// between the linker resolves the peers and moves the link to ESTABLISHING, an agent worker
+// builds the data path, checks a real TCP exchange and publishes cp.verified. JSON lines.
 #include <errno.h>
 #include <nng/nng.h>
 #include <pthread.h>
@@ -25,6 +25,8 @@
 #include "proc.h"
 
 #define LINKS 100
+#define SEQ_LINKS 25 // links of the one-at-a-time cases
+#define CASES 4      // 0/1: 100 at once within a site / across; 2/3: one at a time
 #define WORKERS 8
 
 typedef struct blink {
@@ -34,7 +36,24 @@ typedef struct blink {
     uint64_t t_ready, t_up, t_est, t_pick;
 } blink;
 
-static blink links[2][LINKS]; // [0] within a site, [1] across sites
+static blink links[CASES][LINKS];
+static const char case_char[CASES] = {'s', 'c', 't', 'u'};
+
+static bool cross(int c)
+{
+    return c & 1;
+}
+
+static int n_links(int c)
+{
+    return c < 2 ? LINKS : SEQ_LINKS;
+}
+
+// The third byte of link i's subnet 10.213.X.0/24 (10.213.250.0/24 is the underlay).
+static int subnet(int c, int i)
+{
+    return c < 2 ? c * LINKS + i : 2 * LINKS + (c - 2) * SEQ_LINKS + i;
+}
 static int h1 = -1, h2 = -1;
 static hub_client *hub;
 static char tmp[256], run_dir[300];
@@ -42,17 +61,19 @@ static char tmp[256], run_dir[300];
 // Work queue of link indexes (case * LINKS + i) that went ESTABLISHING.
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int queue[4 * LINKS], q_head, q_tail, n_up;
+static int queue[CASES * LINKS], q_head, q_tail, n_up;
 static bool stopping;
 
 static int index_of(const char *id)
 {
-    int c, i;
+    int i;
     char kind;
     if (sscanf(id, "b%c/v%d/", &kind, &i) != 2 || i < 0 || i >= LINKS)
         return -1;
-    c = kind == 'c';
-    return c * LINKS + i;
+    for (int c = 0; c < CASES; c++)
+        if (case_char[c] == kind)
+            return c * LINKS + i;
+    return -1;
 }
 
 static void on_link(const Outrig__V1__Event *ev, void *arg)
@@ -62,8 +83,9 @@ static void on_link(const Outrig__V1__Event *ev, void *arg)
         return;
     pthread_mutex_lock(&mu);
     if (!strcmp(ev->type, "establishing")) {
-        links[k / LINKS][k % LINKS].t_est = ln_now_us();
-        queue[q_tail++ % (4 * LINKS)] = k;
+        if (!links[k / LINKS][k % LINKS].t_est)
+            links[k / LINKS][k % LINKS].t_est = ln_now_us();
+        queue[q_tail++ % (CASES * LINKS)] = k;
         pthread_cond_broadcast(&cv);
     } else if (!strcmp(ev->type, "up")) {
         blink *l = &links[k / LINKS][k % LINKS];
@@ -99,20 +121,20 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&mu);
             break;
         }
-        int k = queue[q_head++ % (4 * LINKS)];
+        int k = queue[q_head++ % (CASES * LINKS)];
         pthread_mutex_unlock(&mu);
         int c = k / LINKS, i = k % LINKS;
         blink *l = &links[c][i];
         l->t_pick = ln_now_us();
         int e = lnk_dp_attach(n1, l->vl, l->hx);
         if (e == 0)
-            e = lnk_dp_attach(c ? n2 : n1, l->vl, l->hy);
-        if (e == 0 && c)
+            e = lnk_dp_attach(cross(c) ? n2 : n1, l->vl, l->hy);
+        if (e == 0 && cross(c))
             e = lnk_dp_tunnel(n1, l->vl, "10.213.250.1", "10.213.250.2", "ul0");
-        if (e == 0 && c)
+        if (e == 0 && cross(c))
             e = lnk_dp_tunnel(n2, l->vl, "10.213.250.2", "10.213.250.1", "ul0");
         char ip[32];
-        snprintf(ip, sizeof ip, "10.213.%d.2", c * LINKS + i);
+        snprintf(ip, sizeof ip, "10.213.%d.2", subnet(c, i));
         uint64_t tx = ln_now_us();
         long rtt = e == 0 ? ln_tcp_exchange(l->x, l->y, ip, (uint16_t)(7000 + k), 5000) : e;
         if (getenv("BENCH_LINKER_DEBUG"))
@@ -135,89 +157,87 @@ static void *worker(void *arg)
     return NULL;
 }
 
-// Publishes cp.ready for one end of every link of case c, all in one hub call.
-static int cp_ready_all(int c, int side)
+// Publishes cp.ready for one end of links [from, from + n) of case c, in one hub call.
+static int cp_ready_range(int c, int side, int from, int n)
 {
     static lnk_cp cps[LINKS];
     static uint8_t *bufs[LINKS];
     hub_event ev[LINKS];
-    for (int i = 0; i < LINKS; i++) {
-        lnk_cp *cp = &cps[i];
+    for (int k = 0; k < n; k++) {
+        int i = from + k;
+        lnk_cp *cp = &cps[k];
         memset(cp, 0, sizeof *cp);
-        snprintf(cp->ns_id, sizeof cp->ns_id, "b%c", c ? 'c' : 's');
-        snprintf(cp->vnf_id, sizeof cp->vnf_id, "b%c.%c%d", c ? 'c' : 's', side ? 'y' : 'x', i);
+        snprintf(cp->ns_id, sizeof cp->ns_id, "b%c", case_char[c]);
+        snprintf(cp->vnf_id, sizeof cp->vnf_id, "b%c.%c%d", case_char[c], side ? 'y' : 'x', i);
         snprintf(cp->cp_id, sizeof cp->cp_id, "e");
-        snprintf(cp->address, sizeof cp->address, "10.213.%d.%d/24", c * LINKS + i, side + 1);
-        snprintf(cp->host, sizeof cp->host, "10.213.250.%d", c && side ? 2 : 1);
+        snprintf(cp->address, sizeof cp->address, "10.213.%d.%d/24", subnet(c, i), side + 1);
+        snprintf(cp->host, sizeof cp->host, "10.213.250.%d", cross(c) && side ? 2 : 1);
         snprintf(cp->virtual_link, sizeof cp->virtual_link, "v%d", i);
         size_t len;
-        if (lnk_cp_encode(cp, &bufs[i], &len) < 0)
+        if (lnk_cp_encode(cp, &bufs[k], &len) < 0)
             return -ENOMEM;
-        ev[i] = (hub_event){.category = "cp",
+        ev[k] = (hub_event){.category = "cp",
                             .type = "ready",
                             .id = cp->vnf_id,
                             .source = "bench",
-                            .payload = bufs[i],
+                            .payload = bufs[k],
                             .payload_len = len};
     }
-    rpc_code rc = hub_publish(hub, ev, LINKS, NULL, NULL);
-    for (int i = 0; i < LINKS; i++)
-        free(bufs[i]);
+    rpc_code rc = hub_publish(hub, ev, (size_t)n, NULL, NULL);
+    for (int k = 0; k < n; k++)
+        free(bufs[k]);
     return rc == RPC_OK ? 0 : -EIO;
 }
 
 static int prepare(int c)
 {
-    for (int i = 0; i < LINKS; i++) {
+    char k = case_char[c];
+    for (int i = 0; i < n_links(c); i++) {
         blink *l = &links[c][i];
         l->x = ln_netns_new();
         l->y = ln_netns_new();
         if (l->x < 0 || l->y < 0)
             return -1;
-        snprintf(l->hx, sizeof l->hx, "b%cx%d", c ? 'c' : 's', i);
-        snprintf(l->hy, sizeof l->hy, "b%cy%d", c ? 'c' : 's', i);
-        snprintf(l->vl, sizeof l->vl, "b%c/v%d", c ? 'c' : 's', i);
-        snprintf(l->id, sizeof l->id, "b%c/v%d/b%c.x%d.e~b%c.y%d.e", c ? 'c' : 's', i,
-                 c ? 'c' : 's', i, c ? 'c' : 's', i);
+        snprintf(l->hx, sizeof l->hx, "b%cx%d", k, i);
+        snprintf(l->hy, sizeof l->hy, "b%cy%d", k, i);
+        snprintf(l->vl, sizeof l->vl, "b%c/v%d", k, i);
+        snprintf(l->id, sizeof l->id, "b%c/v%d/b%c.x%d.e~b%c.y%d.e", k, i, k, i, k, i);
         char ax[32], ay[32];
-        snprintf(ax, sizeof ax, "10.213.%d.1/24", c * LINKS + i);
-        snprintf(ay, sizeof ay, "10.213.%d.2/24", c * LINKS + i);
+        snprintf(ax, sizeof ax, "10.213.%d.1/24", subnet(c, i));
+        snprintf(ay, sizeof ay, "10.213.%d.2/24", subnet(c, i));
         if (ln_vnf_cp(h1, l->hx, l->x, "eth0", ax) < 0 ||
-            ln_vnf_cp(c ? h2 : h1, l->hy, l->y, "eth0", ay) < 0)
+            ln_vnf_cp(cross(c) ? h2 : h1, l->hy, l->y, "eth0", ay) < 0)
             return -1;
     }
     return 0;
 }
 
-static int run_case(int c)
+// Waits until `want` links in all are up (or ms); returns how many of case c are.
+static int wait_up(int c, int want, int ms)
 {
-    // First ends up first; then every second end at once: 100 links become ready together.
-    if (cp_ready_all(c, 0) < 0)
-        return -1;
-    usleep(200000);
-    uint64_t t = ln_now_us();
-    for (int i = 0; i < LINKS; i++)
-        links[c][i].t_ready = t;
-    if (cp_ready_all(c, 1) < 0)
-        return -1;
+    uint64_t end = ln_now_us() + (uint64_t)ms * 1000;
     pthread_mutex_lock(&mu);
-    int want = (c + 1) * LINKS;
-    uint64_t end = ln_now_us() + 60000000;
     while (n_up < want && ln_now_us() < end) {
         pthread_mutex_unlock(&mu);
-        usleep(2000);
+        usleep(500);
         pthread_mutex_lock(&mu);
     }
-    int got = n_up - c * LINKS;
     pthread_mutex_unlock(&mu);
+    int got = 0;
+    for (int i = 0; i < n_links(c); i++)
+        got += links[c][i].t_up != 0;
+    return got;
+}
+
+static void report(int c, const char *cas, int got)
+{
     double ms[LINKS];
     size_t n = 0;
-    for (int i = 0; i < LINKS; i++)
+    double target = cross(c) ? 100 : 50;
+    bench_line("linker", cas, "links_up", got, "links", NULL, 0);
+    for (int i = 0; i < n_links(c); i++)
         if (links[c][i].t_up)
             ms[n++] = (double)(links[c][i].t_up - links[c][i].t_ready) / 1000.0;
-    const char *cas = c ? "across_sites_100_links" : "same_site_100_links";
-    double target = c ? 100 : 50;
-    bench_line("linker", cas, "links_up", got, "links", NULL, 0);
     if (n) {
         double last = 0;
         for (size_t i = 0; i < n; i++)
@@ -226,12 +246,13 @@ static int run_case(int c)
                    "target_p99", target);
         bench_line("linker", cas, "ready_to_up_p99", bench_percentile(ms, n, 99), "ms",
                    "target_p99", target);
-        bench_line("linker", cas, "all_up", last, "ms", NULL, 0);
+        if (c < 2)
+            bench_line("linker", cas, "all_up", last, "ms", NULL, 0);
     }
     // The linker's own share: both CPs ready -> link.establishing (peers resolved, state
     // stored, agents configured); the rest is the agents' data path and traffic check.
     n = 0;
-    for (int i = 0; i < LINKS; i++)
+    for (int i = 0; i < n_links(c); i++)
         if (links[c][i].t_est)
             ms[n++] = (double)(links[c][i].t_est - links[c][i].t_ready) / 1000.0;
     if (n) {
@@ -240,7 +261,45 @@ static int run_case(int c)
         bench_line("linker", cas, "ready_to_establishing_p99", bench_percentile(ms, n, 99), "ms",
                    NULL, 0);
     }
+}
+
+static int base_up; // links up before the case started
+
+// 100 links at once: the first ends come up, then every second end in one batch.
+static int run_at_once(int c)
+{
+    if (cp_ready_range(c, 0, 0, LINKS) < 0)
+        return -1;
+    usleep(200000);
+    uint64_t t = ln_now_us();
+    for (int i = 0; i < LINKS; i++)
+        links[c][i].t_ready = t;
+    if (cp_ready_range(c, 1, 0, LINKS) < 0)
+        return -1;
+    int got = wait_up(c, base_up + LINKS, 60000);
+    base_up += got;
+    report(c, cross(c) ? "across_sites_100_links" : "same_site_100_links", got);
     return got == LINKS ? 0 : -1;
+}
+
+// One link at a time: the figure for a link on its own.
+static int run_one_by_one(int c)
+{
+    int got = 0;
+    for (int i = 0; i < SEQ_LINKS; i++) {
+        if (cp_ready_range(c, 0, i, 1) < 0)
+            return -1;
+        usleep(5000);
+        links[c][i].t_ready = ln_now_us();
+        if (cp_ready_range(c, 1, i, 1) < 0)
+            return -1;
+        got = wait_up(c, base_up + i + 1, 5000);
+        if (got != i + 1)
+            break;
+    }
+    base_up += got;
+    report(c, cross(c) ? "across_sites_one_link" : "same_site_one_link", got);
+    return got == SEQ_LINKS ? 0 : -1;
 }
 
 static pid_t start_service(const char *name, const char *const *extra)
@@ -293,13 +352,13 @@ int main(void)
     h1 = ln_netns_new();
     h2 = ln_netns_new();
     if (h1 < 0 || h2 < 0 || ln_underlay(h1, "10.213.250.1/24", h2, "10.213.250.2/24") < 0 ||
-        prepare(0) < 0 || prepare(1) < 0) {
+        prepare(0) < 0 || prepare(1) < 0 || prepare(2) < 0 || prepare(3) < 0) {
         fprintf(stderr, "bench-linker: namespaces\n");
         goto out;
     }
     for (; nw < WORKERS; nw++)
         pthread_create(&w[nw], NULL, worker, NULL);
-    rc = run_case(0) | run_case(1);
+    rc = run_one_by_one(2) | run_one_by_one(3) | run_at_once(0) | run_at_once(1);
 out:
     pthread_mutex_lock(&mu);
     stopping = true;
@@ -309,8 +368,8 @@ out:
         pthread_join(w[i], NULL);
     hub_unsubscribe(sub);
     hub_client_close(hub);
-    for (int c = 0; c < 2; c++)
-        for (int i = 0; i < LINKS; i++) {
+    for (int c = 0; c < CASES; c++)
+        for (int i = 0; i < n_links(c); i++) {
             if (links[c][i].x > 0)
                 close(links[c][i].x);
             if (links[c][i].y > 0)

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,48 +32,13 @@ static char tmp[128], run_dir[192];
 static pid_t pids[3];
 static rpc_client *cli;
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
-}
+static proc_app app = {.root = tmp, .run_dir = run_dir, .log_level = "warn"};
 
 static pid_t start_service(const char *name, const char *const *extra)
 {
-    char bin[512], rel[64], data[256], log[256], u[256];
-    snprintf(rel, sizeof rel, "services/%s/outrig-%s", name, name);
-    proc_build_path(rel, bin, sizeof bin);
-    snprintf(data, sizeof data, "%s/%s", tmp, name);
-    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
-    char *argv[16] = {bin, "--run-dir", run_dir, "--data-dir", data, "--log-level", "warn"};
-    int n = 7;
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        argv[n++] = (char *)extra[i];
-    argv[n] = NULL;
-    pid_t p = proc_spawn(argv, NULL, log);
-    snprintf(u, sizeof u, "ipc://%s/%s.sock", run_dir, name);
-    if (p <= 0 || !proc_wait_serving(u, 15000)) {
+    pid_t p = proc_app_start(&app, name, extra, 15000);
+    if (p <= 0)
         fprintf(stderr, "bench-orchestrator: %s did not start\n", name);
-        return -1;
-    }
     return p;
 }
 
@@ -159,7 +123,7 @@ static int add_sites(void)
         char name[16], ep[300];
         snprintf(name, sizeof name, "site-%c", 'a' + i);
         snprintf(ep, sizeof ep, "lxc://%s/%s", tmp, name);
-        sh("mkdir -p %s/%s", tmp, name);
+        proc_sh("mkdir -p %s/%s", tmp, name);
         Outrig__V1__Site s = OUTRIG__V1__SITE__INIT;
         s.name = name;
         s.kind = "lxc";
@@ -197,7 +161,7 @@ static int wait_op(const char *id, Outrig__V1__OpInfo **out)
             return rc;
         }
         protobuf_c_message_free_unpacked(&info->base, NULL);
-        sleep_ms(i < 200 ? 1 : 10);
+        proc_sleep_ms(i < 200 ? 1 : 10);
     }
     return -1;
 }
@@ -230,7 +194,7 @@ static void instantiate_10(int runs)
         snprintf(name, sizeof name, "b10-%d", i);
         snprintf(op, sizeof op, "b10-%d-i", i);
         snprintf(dop, sizeof dop, "b10-%d-d", i);
-        double t0 = now_ms();
+        double t0 = proc_now_ms();
         Outrig__V1__OpInfo *info = NULL;
         if (create("bench10", name, op) || wait_op(op, &info)) {
             fprintf(stderr, "run %d failed\n", i);
@@ -238,17 +202,17 @@ static void instantiate_10(int runs)
                 protobuf_c_message_free_unpacked(&info->base, NULL);
             break;
         }
-        total[n] = now_ms() - t0;
+        total[n] = proc_now_ms() - t0;
         orch[n] = info->op->orchestrator_us / 1e3;
         sites[n] = info->op->sites_us / 1e3;
         for (size_t k = 0; k < info->n_vnfs; k++)
             start[ns++] = info->vnfs[k]->start_us / 1e3;
         n++;
         protobuf_c_message_free_unpacked(&info->base, NULL);
-        t0 = now_ms();
+        t0 = proc_now_ms();
         if (delete_ns(name, dop) || wait_op(dop, NULL))
             break;
-        del[n - 1] = now_ms() - t0;
+        del[n - 1] = proc_now_ms() - t0;
     }
     const char *c = "instantiate_10vnf_2sites";
     bench_line(BENCH, c, "runs", n, "count", NULL, 0);
@@ -302,7 +266,7 @@ static double run_many(int count, bool del, int *failed)
     enum { T = 8 };
     pthread_t th[T];
     many m[T];
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     for (int t = 0; t < T; t++) {
         m[t] = (many){.from = count * t / T, .to = count * (t + 1) / T, .del = del};
         pthread_create(&th[t], NULL, many_main, &m[t]);
@@ -312,7 +276,7 @@ static double run_many(int count, bool del, int *failed)
         pthread_join(th[t], NULL);
         *failed += m[t].failed;
     }
-    return now_ms() - t0;
+    return proc_now_ms() - t0;
 }
 
 static long peak_kib(pid_t pid)
@@ -352,7 +316,7 @@ static void concurrent(int count)
 
 int main(void)
 {
-    if (geteuid() != 0 || sh("command -v lxc-ls >/dev/null && test -x /bin/busybox") != 0) {
+    if (geteuid() != 0 || proc_sh("command -v lxc-ls >/dev/null && test -x /bin/busybox") != 0) {
         fprintf(stderr, "bench-orchestrator: needs root, lxc and busybox-static\n");
         return 0;
     }
@@ -366,7 +330,7 @@ int main(void)
     if (proc_tmpdir("orch-bench", tmp, sizeof tmp))
         return 1;
     snprintf(run_dir, sizeof run_dir, "%s/run", tmp);
-    sh("mkdir -p %s", run_dir);
+    proc_sh("mkdir -p %s", run_dir);
     char cat[512], catopt[600];
     proc_build_path("examples/vnf", cat, sizeof cat);
     snprintf(catopt, sizeof catopt, "catalogue_dir=%s", cat);
@@ -383,11 +347,9 @@ int main(void)
             concurrent(nns);
     }
     rpc_client_close(cli);
-    for (int i = 2; i >= 0; i--)
-        if (pids[i] > 0)
-            proc_stop(pids[i], SIGTERM, 30000);
+    proc_stop_all(pids, 3, SIGTERM, 30000);
     // Anything a failed run left on the sites.
-    sh("for d in %s/site-*/lxc; do for c in $(lxc-ls -P $d 2>/dev/null); do "
+    proc_sh("for d in %s/site-*/lxc; do for c in $(lxc-ls -P $d 2>/dev/null); do "
        "lxc-stop -k -n $c -P $d >/dev/null 2>&1; lxc-destroy -n $c -P $d >/dev/null 2>&1; done; "
        "done",
        tmp);

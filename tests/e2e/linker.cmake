@@ -19,3 +19,14 @@ if(TARGET outrig-linker)
         set_tests_properties(linker_service_e2e PROPERTIES SKIP_RETURN_CODE 77)
     endif()
 endif()
+
+# The linker with a real outrig-agent: ConfigurePeer reaches the VNFs' peer files (root).
+if(TARGET outrig-linker AND TARGET outrig-agent)
+    outrig_c_test(linker_agent_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/linker_agent_test.c
+        LIBS lnk_domain linker_test_net outrig_test_support common_store common_hub
+        outrig_proto ${NNG_LIB} Threads::Threads LABEL e2e TIMEOUT 120)
+    if(TARGET linker_agent_e2e)
+        add_dependencies(linker_agent_e2e outrig-store outrig-hub outrig-linker outrig-agent)
+        set_tests_properties(linker_agent_e2e PROPERTIES SKIP_RETURN_CODE 77)
+    endif()
+endif()

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "adapter/adapter.h"
+#include "proc.h"
 
 #define PROG_NAME "lxc_vnf_prog"
 
@@ -33,30 +34,6 @@ static char site_netns[32];
 static char bridge[16];
 static const char *ids[16]; // instances the running test may have created
 static size_t n_ids;
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
-}
 
 // `ip` run in the site's netns when it has one.
 static int ip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -68,15 +45,15 @@ static int ip(const char *fmt, ...)
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     if (site_netns[0])
-        return sh("ip -n %s %s >/dev/null 2>&1", site_netns, args);
-    return sh("ip %s >/dev/null 2>&1", args);
+        return proc_sh("ip -n %s %s >/dev/null 2>&1", site_netns, args);
+    return proc_sh("ip %s >/dev/null 2>&1", args);
 }
 
 static bool link_in(const char *netns, const char *ifname)
 {
     if (netns)
-        return sh("ip -n %s link show dev %s >/dev/null 2>&1", netns, ifname) == 0;
-    return sh("ip link show dev %s >/dev/null 2>&1", ifname) == 0;
+        return proc_sh("ip -n %s link show dev %s >/dev/null 2>&1", netns, ifname) == 0;
+    return proc_sh("ip link show dev %s >/dev/null 2>&1", ifname) == 0;
 }
 
 static bool file_has(const char *path, const char *needle)
@@ -93,38 +70,10 @@ static bool file_has(const char *path, const char *needle)
 
 static bool wait_file_has(const char *path, const char *needle, long timeout_ms)
 {
-    for (double end = now_ms() + timeout_ms; now_ms() < end; sleep_ms(20))
+    for (double end = proc_now_ms() + timeout_ms; proc_now_ms() < end; proc_sleep_ms(20))
         if (file_has(path, needle))
             return true;
     return file_has(path, needle);
-}
-
-// Processes whose command line mentions `s` (the monitor "[lxc monitor] <lxcpath> <name>",
-// the init script, the program). Zombies have an empty command line and do not count.
-static int procs_with(const char *s)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    int n = 0;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
-            continue;
-        char p[300], buf[4096];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
-        FILE *f = fopen(p, "r");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < len; i++)
-            if (!buf[i])
-                buf[i] = ' ';
-        buf[len] = 0;
-        if (strstr(buf, s))
-            n++;
-    }
-    closedir(d);
-    return n;
 }
 
 static int count_cb(const adapter_vnf_info *info, void *arg)
@@ -170,7 +119,7 @@ static void read_cgroups(char *buf, size_t len)
 // Cgroups LXC made for a container of this test ("lxc.monitor.or-e2e-*", "lxc.payload...").
 static int cgroups_left(void)
 {
-    return sh("test -z \"$(find /sys/fs/cgroup -maxdepth 4 -name 'lxc.*.or-e2e-*' 2>/dev/null)\"");
+    return proc_sh("test -z \"$(find /sys/fs/cgroup -maxdepth 4 -name 'lxc.*.or-e2e-*' 2>/dev/null)\"");
 }
 
 static void open_site(const char *tag, const char *netns)
@@ -183,7 +132,7 @@ static void open_site(const char *tag, const char *netns)
     adapter_err err;
     char images[128];
     snprintf(images, sizeof images, "%s/%s/images", data_dir, tag);
-    assert_int_equal(sh("mkdir -p %s && cp %s %s/%s", images, LXC_VNF_PROG, images, PROG_NAME), 0);
+    assert_int_equal(proc_sh("mkdir -p %s && cp %s %s/%s", images, LXC_VNF_PROG, images, PROG_NAME), 0);
     int rc = adapter_open("lxc", &cfg, &site, &err);
     if (rc)
         fail_msg("open: %s", err.msg);
@@ -215,7 +164,7 @@ static int teardown(void **state)
     adapter_close(site);
     site = NULL;
     if (site_netns[0])
-        sh("ip netns del %s 2>/dev/null", site_netns);
+        proc_sh("ip netns del %s 2>/dev/null", site_netns);
     site_netns[0] = 0;
     return 0;
 }
@@ -231,7 +180,7 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
     adapter_err err;
     if (netns) {
         snprintf(site_netns, sizeof site_netns, "%s", netns);
-        assert_int_equal(sh("ip netns add %s", netns), 0);
+        assert_int_equal(proc_sh("ip netns add %s", netns), 0);
     }
     open_site(tag, netns);
     char srv[64], cli[64], owner[64], addr_a[32], addr_b[32], peer[32], mac[18];
@@ -280,14 +229,14 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
 
     char cg_before[1024], cg_after[1024];
     read_cgroups(cg_before, sizeof cg_before);
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     must(adapter_create_vnf(site, &a, &err), &err, "create a");
-    double t1 = now_ms();
+    double t1 = proc_now_ms();
     must(adapter_start_vnf(site, srv, &err), &err, "start a");
-    double t2 = now_ms();
+    double t2 = proc_now_ms();
     must(adapter_create_vnf(site, &b, &err), &err, "create b");
     must(adapter_start_vnf(site, cli, &err), &err, "start b");
-    double t3 = now_ms();
+    double t3 = proc_now_ms();
     printf("[ site %s ] create %.1f ms + start %.1f ms = %.1f ms (first VNF); both %.1f ms\n", tag,
            t1 - t0, t2 - t1, t2 - t0, t3 - t0);
     // Starting a container must not move the caller into the container's cgroups.
@@ -311,7 +260,7 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
         assert_false(link_in(NULL, ia.cps[0].host_ifname));
 
     // A's memory limit (64 MiB) is in force on its payload cgroup, v1 or v2.
-    assert_int_equal(sh("n=0; for d in $(find /sys/fs/cgroup -maxdepth 4 -type d -name "
+    assert_int_equal(proc_sh("n=0; for d in $(find /sys/fs/cgroup -maxdepth 4 -type d -name "
                         "'lxc.payload.or-%s'); do for f in memory.limit_in_bytes memory.max; do "
                         "[ -f $d/$f ] || continue; [ $(cat $d/$f) = 67108864 ] || exit 1; "
                         "n=1; done; done; [ $n = 1 ]",
@@ -350,9 +299,9 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
     assert_string_equal(find(seen, cli)->owner, owner);
 
     // A graceful stop reaches the program itself.
-    double t4 = now_ms();
+    double t4 = proc_now_ms();
     must(adapter_stop_vnf(site, srv, &err), &err, "stop a");
-    printf("[ site %s ] graceful stop %.1f ms\n", tag, now_ms() - t4);
+    printf("[ site %s ] graceful stop %.1f ms\n", tag, proc_now_ms() - t4);
     assert_true(file_has(ia.log_path, "got SIGTERM"));
     must(adapter_vnf_status(site, srv, &ia, &err), &err, "status a");
     assert_int_equal(ia.state, ADAPTER_VNF_STOPPED);
@@ -379,20 +328,20 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
     assert_int_equal(list(seen), 0);
     char lxcpath[128];
     snprintf(lxcpath, sizeof lxcpath, "%s/%s/lxc", data_dir, tag);
-    assert_int_equal(sh("test -z \"$(ls -A %s)\"", lxcpath), 0);
+    assert_int_equal(proc_sh("test -z \"$(ls -A %s)\"", lxcpath), 0);
     assert_false(link_in(netns, ia.cps[0].host_ifname));
     assert_false(link_in(netns, ib.cps[0].host_ifname));
     assert_false(link_in(NULL, ia.cps[0].host_ifname));
     int left = 0;
-    for (int i = 0; i < 100 && (left = procs_with(lxcpath) + procs_with(srv) + procs_with(cli));
+    for (int i = 0; i < 100 && (left = proc_count_matching(lxcpath) + proc_count_matching(srv) + proc_count_matching(cli));
          i++)
-        sleep_ms(50);
+        proc_sleep_ms(50);
     assert_int_equal(left, 0);
     assert_int_equal(cgroups_left(), 0);
     // liblxc's lock folders for the site go with the handle.
     adapter_close(site);
     site = NULL;
-    assert_int_equal(sh("test ! -e /run/lxc/lock%s", lxcpath), 0);
+    assert_int_equal(proc_sh("test ! -e /run/lxc/lock%s", lxcpath), 0);
 }
 
 static void test_lxc_two_vnfs_ping_over_bridge_then_nothing_left(void **state)
@@ -428,14 +377,14 @@ static void test_lxc_failed_and_incomplete_vnfs_are_listed_and_deleted(void **st
     assert_int_equal(info.state, ADAPTER_VNF_CREATED);
     must(adapter_start_vnf(site, id, &err), &err, "start");
     for (int i = 0; i < 250 && info.state != ADAPTER_VNF_FAILED; i++) {
-        sleep_ms(20);
+        proc_sleep_ms(20);
         must(adapter_vnf_status(site, id, &info, &err), &err, "status");
     }
     assert_int_equal(info.state, ADAPTER_VNF_FAILED);
     assert_int_equal(info.exit_code, 3);
 
     // What a crash mid-create leaves: a directory with no config and no label.
-    assert_int_equal(sh("mkdir %s/fail/lxc/or-e2e-fail.half.0", data_dir), 0);
+    assert_int_equal(proc_sh("mkdir %s/fail/lxc/or-e2e-fail.half.0", data_dir), 0);
     track("e2e-fail.half.0");
     adapter_vnf_info half = {.instance_id = "e2e-fail.half.0"};
     assert_int_equal(adapter_list_vnfs(site, seen_cb, &half, &err), 0);
@@ -445,7 +394,7 @@ static void test_lxc_failed_and_incomplete_vnfs_are_listed_and_deleted(void **st
 
     must(adapter_delete_vnf(site, id, &err), &err, "delete failed");
     must(adapter_delete_vnf(site, "e2e-fail.half.0", &err), &err, "delete incomplete");
-    assert_int_equal(sh("test -z \"$(ls -A %s/fail/lxc)\"", data_dir), 0);
+    assert_int_equal(proc_sh("test -z \"$(ls -A %s/fail/lxc)\"", data_dir), 0);
     assert_int_equal(cgroups_left(), 0);
 }
 
@@ -469,7 +418,7 @@ static void test_lxc_bad_requests_are_refused_and_leave_nothing(void **state)
     s.n_cps = 1;
     assert_int_equal(adapter_create_vnf(site, &s, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "cps[0].id"));
-    assert_int_equal(sh("test -z \"$(ls -A %s/bad/lxc)\"", data_dir), 0);
+    assert_int_equal(proc_sh("test -z \"$(ls -A %s/bad/lxc)\"", data_dir), 0);
 
     assert_int_equal(adapter_start_vnf(site, id, &err), -ENOENT);
     assert_int_equal(adapter_stop_vnf(site, id, &err), -ENOENT);
@@ -480,7 +429,7 @@ static void test_lxc_bad_requests_are_refused_and_leave_nothing(void **state)
     assert_int_equal(adapter_create_vnf(site, &s, &err), -EEXIST);
     assert_int_equal(adapter_configure_cp(site, id, "cp9", NULL, NULL, &err), -ENOENT);
     must(adapter_delete_vnf(site, id, &err), &err, "delete");
-    assert_int_equal(sh("test -z \"$(ls -A %s/bad/lxc)\"", data_dir), 0);
+    assert_int_equal(proc_sh("test -z \"$(ls -A %s/bad/lxc)\"", data_dir), 0);
 }
 
 static void test_lxc_cp_address_set_before_start_is_applied_at_start(void **state)
@@ -543,11 +492,11 @@ static void *par_worker(void *p)
                               .cps = &cp,
                               .n_cps = 1};
         adapter_err err;
-        double t0 = now_ms();
+        double t0 = proc_now_ms();
         if ((a->rc = adapter_create_vnf(site, &s, &err)) ||
             (a->rc = adapter_start_vnf(site, id, &err)))
             snprintf(a->msg, sizeof a->msg, "%s: %s", id, err.msg);
-        a->ms[i] = now_ms() - t0;
+        a->ms[i] = proc_now_ms() - t0;
     }
     return NULL;
 }
@@ -587,7 +536,7 @@ static void test_lxc_parallel_creates_from_threads_in_site_netns(void **state)
     netns_ino_of_test = netns_ino();
     static char ids_buf[PAR_THREADS * PAR_EACH][32];
     snprintf(site_netns, sizeof site_netns, "orlxc-e2e-par");
-    assert_int_equal(sh("ip netns add %s", site_netns), 0);
+    assert_int_equal(proc_sh("ip netns add %s", site_netns), 0);
     open_site("par", site_netns);
     for (int t = 0; t < PAR_THREADS; t++)
         for (int i = 0; i < PAR_EACH; i++) {
@@ -596,14 +545,14 @@ static void test_lxc_parallel_creates_from_threads_in_site_netns(void **state)
         }
     pthread_t th[PAR_THREADS];
     struct par_arg args[PAR_THREADS] = {{0}};
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     for (int t = 0; t < PAR_THREADS; t++) {
         args[t].t = t;
         assert_int_equal(pthread_create(&th[t], NULL, par_worker, &args[t]), 0);
     }
     for (int t = 0; t < PAR_THREADS; t++)
         pthread_join(th[t], NULL);
-    double total = now_ms() - t0;
+    double total = proc_now_ms() - t0;
     for (int t = 0; t < PAR_THREADS; t++)
         if (args[t].rc)
             fail_msg("thread %d: %d: %s", t, args[t].rc, args[t].msg);
@@ -637,17 +586,6 @@ static void test_lxc_parallel_creates_from_threads_in_site_netns(void **state)
     assert_int_equal(cgroups_left(), 0);
 }
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        n += de->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 int main(void)
 {
     if (geteuid() != 0 || access("/bin/busybox", X_OK)) {
@@ -667,16 +605,16 @@ int main(void)
                                   teardown),
         cmocka_unit_test_teardown(test_lxc_parallel_creates_from_threads_in_site_netns, teardown),
     };
-    int fds = count_fds();
+    int fds = proc_count_fds();
     if (getenv("ORLXC_FDS"))
-        sh("ls -l /proc/%d/fd >&2", getpid());
+        proc_sh("ls -l /proc/%d/fd >&2", getpid());
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     // Nothing of liblxc's (log files, lock files, netns fds) stays open once sites are closed.
-    if (count_fds() != fds) {
-        fprintf(stderr, "fd leak: %d open before the tests, %d after\n", fds, count_fds());
-        sh("ls -l /proc/%d/fd >&2", getpid());
+    if (proc_count_fds() != fds) {
+        fprintf(stderr, "fd leak: %d open before the tests, %d after\n", fds, proc_count_fds());
+        proc_sh("ls -l /proc/%d/fd >&2", getpid());
         rc = rc ? rc : 1;
     }
-    sh("rm -rf %s", data_dir);
+    proc_sh("rm -rf %s", data_dir);
     return rc;
 }

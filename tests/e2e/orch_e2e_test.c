@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,44 +41,8 @@ static char tmp[128], run_dir[192], url[256], ns_a[32], ns_b[32], site_dir[2][16
 static pid_t store_pid, hub_pid, orch_pid;
 static rpc_client *cli;
 
-static void sleep_ms(long ms)
-{
-    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
-}
-
-static pid_t start_service(const char *name, const char *const *extra)
-{
-    char bin[512], rel[64], data[256], log[256];
-    snprintf(rel, sizeof rel, "services/%s/outrig-%s", name, name);
-    proc_build_path(rel, bin, sizeof bin);
-    snprintf(data, sizeof data, "%s/%s", tmp, name);
-    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
-    char *argv[16] = {bin, "--run-dir", run_dir, "--data-dir", data, "--log-level", "info"};
-    int n = 7;
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        argv[n++] = (char *)extra[i];
-    argv[n] = NULL;
-    return proc_spawn(argv, NULL, log);
-}
-
-static bool wait_up(const char *name)
-{
-    char u[256];
-    snprintf(u, sizeof u, "ipc://%s/%s.sock", run_dir, name);
-    return proc_wait_serving(u, 15000);
-}
+// Every service logs to <tmp>/<name>.log and keeps its data in <tmp>/<name>.
+static proc_app app = {.root = tmp, .run_dir = run_dir, .log_level = "info"};
 
 static pid_t start_orch(const char *crash_after)
 {
@@ -89,8 +52,8 @@ static pid_t start_orch(const char *crash_after)
     snprintf(catopt, sizeof catopt, "catalogue_dir=%s", cat);
     snprintf(crash, sizeof crash, "crash_after=%s", crash_after ? crash_after : "");
     const char *extra[] = {"--set", catopt, "--set", "reconcile_ms=500", "--set", crash, NULL};
-    pid_t p = start_service("orchestrator", extra);
-    CHECK(p > 0 && wait_up("orchestrator"), "orchestrator did not start");
+    pid_t p = proc_app_start(&app, "orchestrator", extra, 15000);
+    CHECK(p > 0, "orchestrator did not start");
     return p;
 }
 
@@ -149,7 +112,7 @@ static int wait_op(const char *id, uint32_t *attempts)
             if (done)
                 return s;
         }
-        sleep_ms(50);
+        proc_sleep_ms(50);
     }
     return -1;
 }
@@ -209,7 +172,7 @@ static void list_all(void)
             return;
         if (attempt == 4)
             CHECK(0, "list: %s", err.msg);
-        sleep_ms(100);
+        proc_sleep_ms(100);
     }
 }
 
@@ -303,7 +266,7 @@ static void deploy_and_terminate(void)
     CHECK(wait_op("it-del", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "terminate");
     list_all();
     CHECK(n_vnfs == 0, "terminate left %zu VNF(s) on the sites", n_vnfs);
-    CHECK(sh("ls %s/lxc 2>/dev/null | grep -q or-", site_dir[0]) != 0, "container dir left");
+    CHECK(proc_sh("ls %s/lxc 2>/dev/null | grep -q or-", site_dir[0]) != 0, "container dir left");
 }
 
 static void *dup_create(void *arg)
@@ -348,7 +311,7 @@ static void crash_at(const char *step, int round)
     // The hook kills the orchestrator with SIGKILL.
     int st = 0;
     for (int i = 0; i < 400 && waitpid(orch_pid, &st, WNOHANG) == 0; i++)
-        sleep_ms(25);
+        proc_sleep_ms(25);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "%s: orchestrator not killed by the hook",
           step);
     if (!(WIFSIGNALED(st)))
@@ -358,7 +321,7 @@ static void crash_at(const char *step, int round)
     CHECK(final == OUTRIG__V1__OPERATION__STATE__COMPLETED ||
               final == OUTRIG__V1__OPERATION__STATE__ROLLED_BACK,
           "%s: op ended in state %d", step, final);
-    sleep_ms(700); // one reconcile pass
+    proc_sleep_ms(700); // one reconcile pass
     list_all();
     const char *prof[] = {"cgw", "fw", "srv"};
     for (int i = 0; i < 3; i++) {
@@ -409,14 +372,14 @@ static void rollback(void)
     create_ns("rb2", "rb-2", NULL);
     int st = 0;
     for (int i = 0; i < 400 && waitpid(orch_pid, &st, WNOHANG) == 0; i++)
-        sleep_ms(25);
+        proc_sleep_ms(25);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "rollback_started: not killed by the hook");
     if (!WIFSIGNALED(st))
         proc_stop(orch_pid, SIGKILL, 5000);
     orch_pid = start_orch(NULL);
     CHECK(wait_op("rb-2", NULL) == OUTRIG__V1__OPERATION__STATE__ROLLED_BACK,
           "rb-2 rolled back after the crash");
-    sleep_ms(700);
+    proc_sleep_ms(700);
     list_all();
     CHECK(n_vnfs == 0, "crash in rollback left %zu VNF(s)", n_vnfs);
 }
@@ -440,7 +403,7 @@ static void reconcile(void)
     kill(orch_pid, SIGCONT);
     bool ok = false;
     for (int i = 0; i < 100 && !ok; i++) {
-        sleep_ms(100);
+        proc_sleep_ms(100);
         list_all();
         ok = copies("ghost.x.0", NULL) == 0 && copies("rec.srv.0", NULL) == 1;
     }
@@ -466,21 +429,13 @@ static void agent_site(void)
     snprintf(listen, sizeof listen, "ipc://%s/agent.sock", run_dir);
     snprintf(pfx, sizeof pfx, "netns_prefix=oe%d", (int)getpid() % 100000);
     const char *extra[] = {"--listen", listen, "--set", pfx, NULL};
-    char data[256], log[256];
-    snprintf(data, sizeof data, "%s/agent", tmp);
+    proc_app agent_app = app;
+    agent_app.log_level = NULL;
+    agent_app.bin = "hypervisor-agent/agent/outrig-agent";
+    char log[256];
     snprintf(log, sizeof log, "%s/agent.log", tmp);
-    char *argv[] = {bin,
-                    "--run-dir",
-                    run_dir,
-                    "--data-dir",
-                    data,
-                    (char *)extra[0],
-                    (char *)extra[1],
-                    (char *)extra[2],
-                    (char *)extra[3],
-                    NULL};
-    pid_t agent = proc_spawn(argv, NULL, log);
-    CHECK(agent > 0 && proc_wait_serving(listen, 15000), "outrig-agent did not start");
+    pid_t agent = proc_app_start(&agent_app, "agent", extra, 15000);
+    CHECK(agent > 0, "outrig-agent did not start");
     char ep[400];
     snprintf(ep, sizeof ep, "agent://%s", listen);
     Outrig__V1__Site s = OUTRIG__V1__SITE__INIT;
@@ -526,13 +481,13 @@ static void agent_site(void)
     CHECK(wait_op("mix-del", NULL) == OUTRIG__V1__OPERATION__STATE__COMPLETED, "delete mix");
     list_all();
     CHECK(n_vnfs == 0, "%zu VNF(s) left on the LXC sites", n_vnfs);
-    CHECK(sh("grep -q 'vnf mix.srv.0 deleted' %s", log) == 0, "the agent deleted mix.srv.0");
+    CHECK(proc_sh("grep -q 'vnf mix.srv.0 deleted' %s", log) == 0, "the agent deleted mix.srv.0");
     proc_stop(agent, SIGTERM, 10000);
 }
 
 int main(void)
 {
-    if (geteuid() != 0 || sh("command -v lxc-ls >/dev/null && test -x /bin/busybox") != 0) {
+    if (geteuid() != 0 || proc_sh("command -v lxc-ls >/dev/null && test -x /bin/busybox") != 0) {
         fprintf(stderr, "skipped: needs root, lxc and busybox-static\n");
         return 77;
     }
@@ -543,12 +498,12 @@ int main(void)
     snprintf(ns_b, sizeof ns_b, "orch-b-%d", (int)getpid());
     snprintf(site_dir[0], sizeof site_dir[0], "%s/site-a", tmp);
     snprintf(site_dir[1], sizeof site_dir[1], "%s/site-b", tmp);
-    sh("mkdir -p %s %s %s", run_dir, site_dir[0], site_dir[1]);
-    CHECK(sh("ip netns add %s && ip netns add %s", ns_a, ns_b) == 0, "netns");
-    store_pid = start_service("store", NULL);
-    CHECK(store_pid > 0 && wait_up("store"), "store");
-    hub_pid = start_service("hub", NULL);
-    CHECK(hub_pid > 0 && wait_up("hub"), "hub");
+    proc_sh("mkdir -p %s %s %s", run_dir, site_dir[0], site_dir[1]);
+    CHECK(proc_sh("ip netns add %s && ip netns add %s", ns_a, ns_b) == 0, "netns");
+    store_pid = proc_app_start(&app, "store", NULL, 15000);
+    CHECK(store_pid > 0, "store");
+    hub_pid = proc_app_start(&app, "hub", NULL, 15000);
+    CHECK(hub_pid > 0, "hub");
     orch_pid = start_orch(NULL);
     snprintf(url, sizeof url, "ipc://%s/orchestrator.sock", run_dir);
     cli = rpc_client_open(url, NULL);
@@ -606,13 +561,13 @@ int main(void)
     proc_stop(hub_pid, SIGTERM, 10000);
     proc_stop(store_pid, SIGTERM, 10000);
     // Sanitizer reports of the services (an ASan build) fail the test too.
-    if (sh("grep -q 'Sanitizer\\|runtime error' %s/*.log", tmp) == 0) {
-        sh("grep -h -A30 'Sanitizer\\|runtime error' %s/*.log | head -80 >&2", tmp);
+    if (proc_sh("grep -q 'Sanitizer\\|runtime error' %s/*.log", tmp) == 0) {
+        proc_sh("grep -h -A30 'Sanitizer\\|runtime error' %s/*.log | head -80 >&2", tmp);
         CHECK(0, "sanitizer report in a service log");
     }
     if (failures)
-        sh("tail -n 30 %s/orchestrator.log >&2", tmp);
-    sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns_a, ns_b);
+        proc_sh("tail -n 30 %s/orchestrator.log >&2", tmp);
+    proc_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns_a, ns_b);
     proc_rmtree(tmp);
     nng_fini();
     fprintf(stderr, "%s (%d failure(s))\n", failures ? "FAILED" : "ok", failures);

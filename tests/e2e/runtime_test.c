@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "runtime/netlink.h"
 #include "runtime/netns.h"
 #include "runtime/runtime.h"
@@ -39,30 +40,6 @@ static struct rt_vnf *vnfs[N_IDS];  // live handles, deleted by teardown if a te
 static char log_dir[64];
 static int base_fds;
 static int test_nl = -1;  // the test's own netlink socket, closed by teardown on failure
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
-}
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;  // the DIR's own fd
-}
 
 // True when one of our fds refers to a network namespace (a leaked netns fd).
 static bool have_netns_fd(void)
@@ -116,13 +93,13 @@ static void run(const char *cmd, char *buf, size_t n)
 static struct rt_vnf_status wait_not_running(struct rt_vnf *v, double timeout_ms)
 {
     struct rt_vnf_status st;
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     do {
         rt_vnf_status(v, &st);
         if (st.state != RT_RUNNING)
             return st;
-        sleep_ms(20);
-    } while (now_ms() - t0 < timeout_ms);
+        proc_sleep_ms(20);
+    } while (proc_now_ms() - t0 < timeout_ms);
     return st;
 }
 
@@ -130,13 +107,13 @@ static struct rt_vnf_status wait_not_running(struct rt_vnf *v, double timeout_ms
 static bool wait_log(const char *id, const char *stream, const char *needle, double timeout_ms)
 {
     char buf[4096];
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     do {
         log_of(id, stream, buf, sizeof buf);
         if (strstr(buf, needle))
             return true;
-        sleep_ms(20);
-    } while (now_ms() - t0 < timeout_ms);
+        proc_sleep_ms(20);
+    } while (proc_now_ms() - t0 < timeout_ms);
     return false;
 }
 
@@ -255,7 +232,7 @@ static int group_setup(void **state)
     if (rt_runtime_new(&cfg, &rt) < 0)
         return -1;
     purge_all();  // leftovers of an earlier run that was killed
-    base_fds = count_fds();
+    base_fds = proc_count_fds();
     return 0;
 }
 
@@ -309,10 +286,10 @@ static void test_two_vnfs_exchange_tcp_over_a_bridge(void **state)
     const char *const srv_argv[] = {RT_PROG, "server", PORT, NULL};
     const char *const cli_argv[] = {RT_PROG, "client", "10.213.0.2", PORT, "hello-e2e", NULL};
     struct rt_limits lim = {.cpu_millis = 500, .memory_bytes = 64 << 20};
-    double t_create = now_ms();
+    double t_create = proc_now_ms();
     struct rt_vnf *b = create(1, srv_argv, "10.213.0.2/24", lim);
     struct rt_vnf *a = create(0, cli_argv, "10.213.0.1/24", (struct rt_limits){0});
-    t_create = (now_ms() - t_create) / 2;
+    t_create = (proc_now_ms() - t_create) / 2;
 
     // iproute2 sees the namespaces and the addresses inside them.
     char buf[8192], cmd[256];
@@ -373,9 +350,9 @@ static void test_two_vnfs_exchange_tcp_over_a_bridge(void **state)
     }
 
     // The server dies of the SIGTERM well within its grace.
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     assert_int_equal(rt_vnf_stop(b, 3000), 0);
-    assert_true(now_ms() - t0 < 2500);
+    assert_true(proc_now_ms() - t0 < 2500);
     rt_vnf_status(b, &st);
     assert_int_equal(st.state, RT_EXITED);
     assert_int_equal(st.term_signal, SIGTERM);
@@ -384,9 +361,9 @@ static void test_two_vnfs_exchange_tcp_over_a_bridge(void **state)
     struct trace ta, tb;
     trace_of(a, ids[0], &ta);
     trace_of(b, ids[1], &tb);
-    double t_delete = now_ms();
+    double t_delete = proc_now_ms();
     delete(0);  // exited on its own: nothing to stop
-    t_delete = now_ms() - t_delete;
+    t_delete = proc_now_ms() - t_delete;
     delete(1);
     print_message("create (netns, veth, addresses, cgroup): %.1f ms; delete: %.1f ms\n",
                   t_create, t_delete);
@@ -395,7 +372,7 @@ static void test_two_vnfs_exchange_tcp_over_a_bridge(void **state)
     test_nl = -1;
     assert_gone(&ta);
     assert_gone(&tb);
-    assert_int_equal(count_fds(), base_fds);
+    assert_int_equal(proc_count_fds(), base_fds);
     assert_false(have_netns_fd());
 }
 
@@ -422,9 +399,9 @@ static void test_stop_kills_what_ignores_sigterm_and_escapes_the_group(void **st
     struct rt_vnf_status st;
     rt_vnf_status(c, &st);
     pid_t pid = st.pid;
-    double t0 = now_ms();
+    double t0 = proc_now_ms();
     assert_int_equal(rt_vnf_stop(c, 300), 0);
-    double took = now_ms() - t0;
+    double took = proc_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 3000);
     rt_vnf_status(c, &st);
@@ -437,7 +414,7 @@ static void test_stop_kills_what_ignores_sigterm_and_escapes_the_group(void **st
     trace_of(c, ids[2], &t);
     delete(2);
     assert_gone(&t);
-    assert_int_equal(count_fds(), base_fds);
+    assert_int_equal(proc_count_fds(), base_fds);
 }
 
 static void test_exit_codes_crashes_and_exec_failures_are_reported(void **state)
@@ -488,7 +465,7 @@ static void test_exit_codes_crashes_and_exec_failures_are_reported(void **state)
     assert_null(dup);
     assert_true(if_nametoindex(rt_vnf_host_ifname(d, 0)) > 0);
     delete(3);
-    assert_int_equal(count_fds(), base_fds);
+    assert_int_equal(proc_count_fds(), base_fds);
 }
 
 static void test_cgroup_limits_bite(void **state)
@@ -524,7 +501,7 @@ static void test_cgroup_limits_bite(void **state)
     print_message("spin under 100 millis of CPU for 1000 ms: %ld ms of CPU\n", cpu_ms);
     assert_true(cpu_ms < 400);
     delete(4);
-    assert_int_equal(count_fds(), base_fds);
+    assert_int_equal(proc_count_fds(), base_fds);
 }
 
 static void test_purge_removes_what_a_lost_vnf_left(void **state)
@@ -570,9 +547,9 @@ static void test_purge_removes_what_a_lost_vnf_left(void **state)
     assert_int_equal(stat(path, &t.ns_st), 0);
     for (int i = 0; i < 2 && cg[i][0]; i++, t.n_cg++)
         snprintf(t.cg_dirs[i], sizeof t.cg_dirs[i], "%s", cg[i]);
-    double t0 = now_ms();
-    while (procs_in_netns(t.ns_st.st_dev, t.ns_st.st_ino) == 0 && now_ms() - t0 < 5000)
-        sleep_ms(10);
+    double t0 = proc_now_ms();
+    while (procs_in_netns(t.ns_st.st_dev, t.ns_st.st_ino) == 0 && proc_now_ms() - t0 < 5000)
+        proc_sleep_ms(10);
     assert_int_equal(procs_in_netns(t.ns_st.st_dev, t.ns_st.st_ino), 1);
 
     // The name is taken until the leftovers are purged.
@@ -587,7 +564,7 @@ static void test_purge_removes_what_a_lost_vnf_left(void **state)
     assert_int_equal(rt_vnf_purge(rt, id), -ENOENT);
     assert_int_equal(rt_vnf_create(rt, &spec, &vnfs[4]), 0);
     delete(4);
-    assert_int_equal(count_fds(), base_fds);
+    assert_int_equal(proc_count_fds(), base_fds);
 }
 
 static void test_host_ends_can_live_in_another_netns(void **state)
@@ -633,7 +610,7 @@ static void test_host_ends_can_live_in_another_netns(void **state)
     assert_non_null(strstr(st.limits_note, "running without limits"));
     assert_int_equal(del, 0);
     assert_null(strstr(after, host_if));
-    assert_int_equal(count_fds(), base_fds);
+    assert_int_equal(proc_count_fds(), base_fds);
 }
 
 #define T(f) cmocka_unit_test_teardown(f, test_teardown)

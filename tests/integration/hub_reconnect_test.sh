@@ -6,26 +6,21 @@
 # and a publisher that were connected before must get going again.
 set -u
 B=${OUTRIG_BUILD_DIR:?}
-HUB=$B/services/hub/outrig-hub
+. "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 TOOL=$B/tests/hub_pubsub_tool
-D=$(mktemp -d /tmp/hub_rc.XXXXXX)
-URL=ipc://$D/run/hub.sock
-PIDS=()
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    rm -rf "$D"
-}
-trap cleanup EXIT
+T=$(mktemp -d /tmp/hub_rc.XXXXXX)
+RUN=$T/run
+URL=ipc://$RUN/hub.sock
+lib_trap 0
+
+hub_up() { "$TOOL" info "$URL" >/dev/null 2>&1; }
 start_hub() {
-    "$HUB" --run-dir "$D/run" --data-dir "$D/data" --listen "$URL" --log-level warn \
-        2>>"$D/hub.log" &
-    HUB_PID=$!
-    PIDS+=("$HUB_PID")
-    for _ in $(seq 100); do "$TOOL" info "$URL" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    fail "hub did not come up"
+    start_app hub --listen "$URL"
+    HUB_PID=$LAST_PID
+    wait_for 10 hub_up && return 0
+    die "hub did not come up"
 }
-cat >"$D/closer.py" <<'PY'
+cat >"$T/closer.py" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1])
@@ -36,30 +31,30 @@ while True:
 PY
 
 start_hub
-"$TOOL" sub "$URL" - 1 0 0 "$D/sub" 2>"$D/sub.log" & SUB=$!; PIDS+=("$SUB")
-"$TOOL" pub "$URL" 10 10 0 "$D/acked" || fail "first publish failed"
+"$TOOL" sub "$URL" - 1 0 0 "$T/sub" 2>"$T/sub.log" & SUB=$!; PIDS+=("$SUB")
+"$TOOL" pub "$URL" 10 10 0 "$T/acked" || die "first publish failed"
 sleep 0.5
 kill -9 "$HUB_PID"; wait "$HUB_PID" 2>/dev/null
-rm -f "$D/run/hub.sock" "$D/run/hub-pub.sock"
-python3 "$D/closer.py" "$D/run/hub.sock" & C1=$!; PIDS+=("$C1")
-python3 "$D/closer.py" "$D/run/hub-pub.sock" & C2=$!; PIDS+=("$C2")
+rm -f "$T/run/hub.sock" "$T/run/hub-pub.sock"
+python3 "$T/closer.py" "$T/run/hub.sock" & C1=$!; PIDS+=("$C1")
+python3 "$T/closer.py" "$T/run/hub-pub.sock" & C2=$!; PIDS+=("$C2")
 # Meanwhile a publisher keeps trying (and fails) against the closer.
-"$TOOL" pub "$URL" 1000 10 1000 "$D/acked" 2>"$D/pub.log" & PUB=$!; PIDS+=("$PUB")
+"$TOOL" pub "$URL" 1000 10 1000 "$T/acked" 2>"$T/pub.log" & PUB=$!; PIDS+=("$PUB")
 sleep 2
 kill "$C1" "$C2"; wait "$C1" "$C2" 2>/dev/null
-rm -f "$D/run/hub.sock" "$D/run/hub-pub.sock"
+rm -f "$T/run/hub.sock" "$T/run/hub-pub.sock"
 start_hub
 for _ in $(seq 300); do kill -0 "$PUB" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$PUB" 2>/dev/null && fail "publisher never reconnected: $(tail -1 "$D/acked")"
-wait "$PUB" || fail "publisher failed"
-awk '{for (s = $1; s <= $2; s++) print s}' "$D/acked" | sort -n -u >"$D/want"
+kill -0 "$PUB" 2>/dev/null && die "publisher never reconnected: $(tail -1 "$T/acked")"
+wait "$PUB" || die "publisher failed"
+awk '{for (s = $1; s <= $2; s++) print s}' "$T/acked" | sort -n -u >"$T/want"
 for _ in $(seq 300); do
-    [ "$(sort -n -u "$D/sub" | comm -23 "$D/want" - | wc -l)" -eq 0 ] && break
+    [ "$(sort -n -u "$T/sub" | comm -23 "$T/want" - | wc -l)" -eq 0 ] && break
     sleep 0.1
 done
-MISS=$(sort -n -u "$D/sub" | comm -23 "$D/want" - | wc -l)
-kill "$SUB"; wait "$SUB" || fail "subscriber exited with $?"
-cat "$D/sub.log" "$D/pub.log"
-[ "$MISS" -eq 0 ] || fail "subscriber missed $MISS of $(wc -l <"$D/want") events"
-kill "$HUB_PID"; wait "$HUB_PID" || fail "hub exited with $?"
+MISS=$(sort -n -u "$T/sub" | comm -23 "$T/want" - | wc -l)
+kill "$SUB"; wait "$SUB" || die "subscriber exited with $?"
+cat "$T/sub.log" "$T/pub.log"
+[ "$MISS" -eq 0 ] || die "subscriber missed $MISS of $(wc -l <"$T/want") events"
+kill "$HUB_PID"; wait "$HUB_PID" || die "hub exited with $?"
 echo PASS

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -185,4 +186,93 @@ int proc_count_matching(const char *needle)
     }
     closedir(d);
     return count;
+}
+
+int proc_count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -errno;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n - 1;
+}
+
+void proc_stop_all(pid_t *pids, size_t n, int sig, unsigned timeout_ms)
+{
+    while (n-- > 0) {
+        if (pids[n] > 0)
+            proc_stop(pids[n], sig, timeout_ms);
+        pids[n] = 0;
+    }
+}
+
+pid_t proc_app_spawn(const proc_app *app, const char *name, const char *const *extra)
+{
+    char bin[512], rel[128], data[256], log[256];
+    if (app->bin)
+        snprintf(rel, sizeof rel, "%s", app->bin);
+    else
+        snprintf(rel, sizeof rel, "services/%s/outrig-%s", name, name);
+    proc_build_path(rel, bin, sizeof bin);
+    if ((size_t)snprintf(data, sizeof data, "%s/%s", app->root, name) >= sizeof data ||
+        (size_t)snprintf(log, sizeof log, "%s/%s.log", app->root, name) >= sizeof log)
+        return -ENAMETOOLONG;
+    char *argv[16] = {bin, "--run-dir", (char *)app->run_dir, "--data-dir", data};
+    size_t n = 5;
+    if (app->log_level) {
+        argv[n++] = "--log-level";
+        argv[n++] = (char *)app->log_level;
+    }
+    for (size_t i = 0; extra && extra[i]; i++) {
+        if (n >= 15)
+            return -E2BIG;
+        argv[n++] = (char *)extra[i];
+    }
+    argv[n] = NULL;
+    return proc_spawn(argv, NULL, log);
+}
+
+bool proc_app_wait(const proc_app *app, const char *name, unsigned timeout_ms)
+{
+    char u[300];
+    snprintf(u, sizeof u, "ipc://%s/%s.sock", app->run_dir, name);
+    return proc_wait_serving(u, timeout_ms);
+}
+
+pid_t proc_app_start(const proc_app *app, const char *name, const char *const *extra,
+                     unsigned timeout_ms)
+{
+    pid_t p = proc_app_spawn(app, name, extra);
+    if (p > 0 && !proc_app_wait(app, name, timeout_ms)) {
+        proc_stop(p, SIGKILL, 5000);
+        return -ETIMEDOUT;
+    }
+    return p;
+}
+
+double proc_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+void proc_sleep_ms(long ms)
+{
+    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
+}
+
+int proc_sh(const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return st == -1 ? -1 : WEXITSTATUS(st);
 }

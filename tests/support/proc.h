@@ -28,5 +28,35 @@ int proc_stop(pid_t pid, int sig, unsigned timeout_ms);
 bool proc_alive(pid_t pid);
 // Counts processes whose /proc/<pid>/cmdline contains needle (not this one).
 int proc_count_matching(const char *needle);
+// Open fds of this process (not counting the one used to count them), -errno on failure.
+int proc_count_fds(void);
+// Stops pids[n-1] .. pids[0] (last started first) with sig, each waited up to timeout_ms,
+// and sets each to 0; entries <= 0 are skipped.
+void proc_stop_all(pid_t *pids, size_t n, int sig, unsigned timeout_ms);
+
+// Where micro-apps of one test live: each gets --run-dir run_dir, --data-dir <root>/<name> and
+// its output appended to <root>/<name>.log.
+typedef struct proc_app {
+    const char *root;
+    const char *run_dir;
+    const char *log_level; // --log-level; NULL: none given
+    const char *bin;       // build-relative binary; NULL: services/<name>/outrig-<name>
+} proc_app;
+
+// Starts micro-app `name` under app with extra flags (NULL-terminated, may be NULL; at most 8
+// entries). Pid or -errno.
+pid_t proc_app_spawn(const proc_app *app, const char *name, const char *const *extra);
+// Waits until ipc://<run_dir>/<name>.sock answers Health SERVING. true when serving.
+bool proc_app_wait(const proc_app *app, const char *name, unsigned timeout_ms);
+// proc_app_spawn then proc_app_wait; a service that does not come up is killed and waited for
+// and -ETIMEDOUT returned. Pid or -errno.
+pid_t proc_app_start(const proc_app *app, const char *name, const char *const *extra,
+                     unsigned timeout_ms);
+
+// CLOCK_MONOTONIC in milliseconds.
+double proc_now_ms(void);
+void proc_sleep_ms(long ms);
+// Runs the printf-formatted command with /bin/sh (up to 1023 bytes). Its exit status, or -1.
+int proc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 const args_opt cli_global_opts[] = {
     {"run-dir", 0, true, CLI_OPT_RUN_DIR},
@@ -211,6 +212,32 @@ int cli_arg_u64(const cli_args *a, int id, const char *synopsis, uint64_t def, u
     return 0;
 }
 
+const cli_sub *cli_pick(cli *c, const char *synopsis, const char *group, int argc, char **argv,
+                        int from, const cli_sub *subs, size_t n, size_t stride, cli_args *a,
+                        int *rc)
+{
+    const char *name;
+    *rc = cli_next_word(c, synopsis, argc, argv, &from, &name);
+    if (*rc) {
+        *rc = *rc < 0 ? 0 : *rc;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cli_sub *s = (const cli_sub *)((const char *)subs + i * stride);
+        if (strcmp(s->name, name) != 0)
+            continue;
+        *rc = cli_parse(c, s->synopsis, argc, argv, from, s->opts, s->min_pos, s->max_pos, a);
+        if (*rc) {
+            *rc = *rc < 0 ? 0 : *rc;
+            return NULL;
+        }
+        return s;
+    }
+    *rc = cli_usage(synopsis, "unknown %s%scommand '%.40s'", group ? group : "", group ? " " : "",
+                    name);
+    return NULL;
+}
+
 static void print_unreachable(const char *name, const char *url, const char *why)
 {
     fprintf(stderr, "outrig: cannot reach %s at %s: is outrigd running? (%s)\n", name, url, why);
@@ -299,6 +326,25 @@ int cli_call(cli *c, cli_endpoint *ep, const char *method, const ProtobufCMessag
     return cli_report(ep->name, ep->url, code, st);
 }
 
+int cli_call_at(cli *c, const char *name, const char *url, const char *method,
+                const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out_desc,
+                ProtobufCMessage **out, bool idempotent)
+{
+    ProtobufCMessage *reply = NULL;
+    cli_endpoint ep;
+    int rc = cli_connect(c, &ep, name, url);
+    if (!rc)
+        rc = cli_call(c, &ep, method, in, out_desc, &reply, idempotent, NULL);
+    cli_disconnect(&ep);
+    if (reply && (rc || !out)) {
+        protobuf_c_message_free_unpacked(reply, NULL);
+        reply = NULL;
+    }
+    if (out)
+        *out = reply;
+    return rc;
+}
+
 int cli_print_json(cli *c, out_json *j)
 {
     int err;
@@ -310,6 +356,51 @@ int cli_print_json(cli *c, out_json *j)
     fputs(s, c->out);
     fputc('\n', c->out);
     return cli_flush(c);
+}
+
+static int print_rows(cli *c, const cli_list *l, const void *reply, size_t from, size_t to)
+{
+    out_table *t = out_table_new(l->ncols, l->headers);
+    int rc = t ? 0 : CLI_EXIT_FAIL;
+    for (size_t i = from; !rc && i < to; i++)
+        rc = l->row(t, reply, i) ? CLI_EXIT_FAIL : 0;
+    if (!rc)
+        out_table_print(t, c->out);
+    out_table_free(t);
+    return rc;
+}
+
+int cli_print_list(cli *c, const cli_list *l, const void *reply, size_t n)
+{
+    if (c->format == CLI_FMT_TABLE)
+        return print_rows(c, l, reply, 0, n);
+    out_json j;
+    out_json_init(&j);
+    if (l->json_key) {
+        out_json_object_begin(&j);
+        out_json_key(&j, l->json_key);
+    }
+    out_json_array_begin(&j);
+    for (size_t i = 0; i < n; i++)
+        l->json(&j, reply, i);
+    out_json_array_end(&j);
+    if (l->json_key)
+        out_json_object_end(&j);
+    int rc = cli_print_json(c, &j);
+    out_json_free(&j);
+    return rc;
+}
+
+int cli_print_item(cli *c, const cli_list *l, const void *reply, size_t i)
+{
+    if (c->format == CLI_FMT_TABLE)
+        return print_rows(c, l, reply, i, i + 1);
+    out_json j;
+    out_json_init(&j);
+    l->json(&j, reply, i);
+    int rc = cli_print_json(c, &j);
+    out_json_free(&j);
+    return rc;
 }
 
 int cli_flush(cli *c)
@@ -336,4 +427,53 @@ void cli_catch_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+cli_stream *cli_stream_new(cli *c, uint64_t count)
+{
+    cli_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->c = c;
+    s->count = count;
+    out_json_init(&s->j);
+    cli_catch_signals();
+    return s;
+}
+
+void cli_stream_free(cli_stream *s)
+{
+    if (!s)
+        return;
+    out_json_free(&s->j);
+    free(s);
+}
+
+bool cli_stream_full(cli_stream *s)
+{
+    return s->count && atomic_load(&s->seen) >= s->count;
+}
+
+out_json *cli_stream_json(cli_stream *s)
+{
+    out_json_reset(&s->j);
+    return &s->j;
+}
+
+void cli_stream_sent(cli_stream *s)
+{
+    if (s->c->format == CLI_FMT_JSON)
+        cli_print_json(s->c, &s->j);
+    else
+        cli_flush(s->c);
+    atomic_fetch_add(&s->seen, 1);
+}
+
+void cli_stream_run(cli_stream *s, void (*poll)(void *arg), void *arg)
+{
+    while (!cli_interrupted && !cli_stream_full(s)) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        poll(arg);
+    }
 }

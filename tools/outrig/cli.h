@@ -4,6 +4,7 @@
 #define OUTRIG_CLI_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +99,23 @@ typedef struct cli_endpoint {
     rpc_client *client;
 } cli_endpoint;
 
+// One subcommand of a group: its name, synopsis, options and positional bounds. A group's
+// table entry starts with a cli_sub and adds what runs it.
+typedef struct cli_sub {
+    const char *name;
+    const char *synopsis;
+    const args_opt *opts;
+    int min_pos, max_pos;
+} cli_sub;
+
+// Reads the next word of argv (after global flags), finds that subcommand in subs (n entries,
+// stride bytes apart) and parses its arguments into a. Returns the entry, or NULL with *rc the
+// exit code: 0 after --help, else CLI_EXIT_USAGE (printed; "unknown <group> command 'x'", or
+// "unknown command 'x'" when group is NULL).
+const cli_sub *cli_pick(cli *c, const char *synopsis, const char *group, int argc, char **argv,
+                        int from, const cli_sub *subs, size_t n, size_t stride, cli_args *a,
+                        int *rc);
+
 // Returns 0, or CLI_EXIT_UNREACHABLE (message printed) when the address
 // cannot be used at all (no such ipc socket file): nobody listens there.
 int cli_check_reachable(const char *name, const char *url);
@@ -125,8 +143,31 @@ rpc_code cli_call_quiet(cli *c, cli_endpoint *ep, const char *method, const Prot
 // returns the exit code (3 for UNAVAILABLE, else 1). st may be NULL.
 int cli_report(const char *name, const char *url, rpc_code code, const rpc_status *st);
 
+// Connects to the service `name` at url, calls method once and disconnects. On success *out
+// holds the reply (the caller frees it with protobuf_c_message_free_unpacked; out may be NULL
+// for a reply nobody reads); on failure *out is NULL and the exit code is returned, printed as
+// cli_call does.
+int cli_call_at(cli *c, const char *name, const char *url, const char *method,
+                const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out_desc,
+                ProtobufCMessage **out, bool idempotent);
+
 // Prints a finished JSON document (one line) to c->out; returns 0 or CLI_EXIT_FAIL.
 int cli_print_json(cli *c, out_json *j);
+
+// How the items of a reply print: a JSON array of one value per item (the value of the member
+// json_key of an object when json_key is not NULL), or a table of ncols columns, a row per item.
+typedef struct cli_list {
+    const char *json_key;
+    size_t ncols;
+    const char *const *headers;
+    void (*json)(out_json *j, const void *reply, size_t i); // writes item i as one value
+    int (*row)(out_table *t, const void *reply, size_t i);  // adds item i's row: 0 or -ENOMEM
+} cli_list;
+// Prints items 0..n-1 of reply in c->format. Returns 0 or CLI_EXIT_FAIL (out of memory, or the
+// output is gone), nothing printed on out of memory.
+int cli_print_list(cli *c, const cli_list *l, const void *reply, size_t n);
+// Prints item i alone: its JSON value, or the table of its one row.
+int cli_print_item(cli *c, const cli_list *l, const void *reply, size_t i);
 
 // Flushes c->out; on a write error (reader gone) sets cli_interrupted and
 // returns CLI_EXIT_FAIL, else 0.
@@ -135,5 +176,27 @@ int cli_flush(cli *c);
 // Set by SIGINT/SIGTERM once cli_catch_signals() ran: streams stop cleanly.
 extern volatile sig_atomic_t cli_interrupted;
 void cli_catch_signals(void);
+
+// A stream of events that a client library's thread prints, one line each, until count of
+// them were printed (0: no limit), a signal, or the reader is gone.
+typedef struct cli_stream {
+    cli *c;
+    uint64_t count;
+    atomic_uint_fast64_t seen;
+    out_json j; // the JSON line of the event being printed
+} cli_stream;
+// A new stream (caller frees with cli_stream_free; NULL is a no-op) and catches the signals;
+// NULL on ENOMEM.
+cli_stream *cli_stream_new(cli *c, uint64_t count);
+void cli_stream_free(cli_stream *s);
+// True once count events were printed: the event thread drops the rest.
+bool cli_stream_full(cli_stream *s);
+// The event thread's JSON line, cleared, to write the event into (JSON mode).
+out_json *cli_stream_json(cli_stream *s);
+// The event thread printed one event: its JSON line (JSON mode) or the text already written to
+// c->out (table mode) is flushed, and it counts.
+void cli_stream_sent(cli_stream *s);
+// Waits until the stream ends, calling poll(arg) every 20 ms (to report what was missed).
+void cli_stream_run(cli_stream *s, void (*poll)(void *arg), void *arg);
 
 #endif

@@ -172,10 +172,10 @@ static int vnfd_delete(orch_ctx *o, const cli_args *a)
 int cmd_vnfd(cli *c, int argc, char **argv, int from)
 {
     static const orch_sub subs[] = {
-        {"add", "outrig vnfd add FILE... [-o table|json]", plain_opts, 1, CLI_MAX_POS, vnfd_add},
-        {"list", "outrig vnfd list [-o table|json]", plain_opts, 0, 0, vnfd_list_show},
-        {"show", "outrig vnfd show ID [-o table|json]", plain_opts, 1, 1, vnfd_list_show},
-        {"delete", "outrig vnfd delete ID", plain_opts, 1, 1, vnfd_delete},
+        {{"add", "outrig vnfd add FILE... [-o table|json]", plain_opts, 1, CLI_MAX_POS}, vnfd_add},
+        {{"list", "outrig vnfd list [-o table|json]", plain_opts, 0, 0}, vnfd_list_show},
+        {{"show", "outrig vnfd show ID [-o table|json]", plain_opts, 1, 1}, vnfd_list_show},
+        {{"delete", "outrig vnfd delete ID", plain_opts, 1, 1}, vnfd_delete},
     };
     return orch_cmd_group(c, argc, argv, from, "outrig vnfd add|list|show|delete ...", subs,
                           sizeof subs / sizeof subs[0]);
@@ -288,10 +288,10 @@ static int nsd_delete(orch_ctx *o, const cli_args *a)
 int cmd_nsd(cli *c, int argc, char **argv, int from)
 {
     static const orch_sub subs[] = {
-        {"add", "outrig nsd add FILE... [-o table|json]", plain_opts, 1, CLI_MAX_POS, nsd_add},
-        {"list", "outrig nsd list [-o table|json]", plain_opts, 0, 0, nsd_list_show},
-        {"show", "outrig nsd show ID [-o table|json]", plain_opts, 1, 1, nsd_list_show},
-        {"delete", "outrig nsd delete ID", plain_opts, 1, 1, nsd_delete},
+        {{"add", "outrig nsd add FILE... [-o table|json]", plain_opts, 1, CLI_MAX_POS}, nsd_add},
+        {{"list", "outrig nsd list [-o table|json]", plain_opts, 0, 0}, nsd_list_show},
+        {{"show", "outrig nsd show ID [-o table|json]", plain_opts, 1, 1}, nsd_list_show},
+        {{"delete", "outrig nsd delete ID", plain_opts, 1, 1}, nsd_delete},
     };
     return orch_cmd_group(c, argc, argv, from, "outrig nsd add|list|show|delete ...", subs,
                           sizeof subs / sizeof subs[0]);
@@ -362,9 +362,9 @@ static int image_delete(orch_ctx *o, const cli_args *a)
 int cmd_image(cli *c, int argc, char **argv, int from)
 {
     static const orch_sub subs[] = {
-        {"add", "outrig image add NAME PATH", plain_opts, 2, 2, image_add},
-        {"list", "outrig image list [-o table|json]", plain_opts, 0, 0, image_list},
-        {"delete", "outrig image delete NAME", plain_opts, 1, 1, image_delete},
+        {{"add", "outrig image add NAME PATH", plain_opts, 2, 2}, image_add},
+        {{"list", "outrig image list [-o table|json]", plain_opts, 0, 0}, image_list},
+        {{"delete", "outrig image delete NAME", plain_opts, 1, 1}, image_delete},
     };
     return orch_cmd_group(c, argc, argv, from, "outrig image add|list|delete ...", subs,
                           sizeof subs / sizeof subs[0]);

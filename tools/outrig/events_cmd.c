@@ -1,10 +1,8 @@
 // outrig events tail|publish: the event hub through its client library.
 #include <errno.h>
 #include <inttypes.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
 #include "hub/hub.h"
@@ -19,41 +17,52 @@ enum { OPT_FROM = 1, OPT_COUNT, OPT_FILE, OPT_SOURCE };
 
 #define PAYLOAD_CELL_MAX 48
 
-typedef struct tail_ctx {
-    cli *c;
-    uint64_t count; // stop after this many events; 0 = never
-    atomic_uint_fast64_t seen;
-    out_json j;
-} tail_ctx;
-
 // Runs on the subscription's thread: the only thread that prints while tailing.
 static void tail_event(const Outrig__V1__Event *ev, void *arg)
 {
-    tail_ctx *t = arg;
-    if (t->count && atomic_load(&t->seen) >= t->count)
+    cli_stream *t = arg;
+    if (cli_stream_full(t))
         return;
     if (t->c->format == CLI_FMT_JSON) {
-        out_json_reset(&t->j);
-        out_json_object_begin(&t->j);
-        out_json_kv_u64(&t->j, "seq", ev->seq);
-        out_json_kv_u64(&t->j, "prev", ev->prev);
-        out_json_kv_str(&t->j, "category", ev->category);
-        out_json_kv_str(&t->j, "type", ev->type);
-        out_json_kv_str(&t->j, "id", ev->id);
-        out_json_kv_u64(&t->j, "time_unix_ms", ev->time_unix_ms);
-        out_json_kv_str(&t->j, "source", ev->source);
-        cmd_json_bytes(&t->j, "payload", ev->payload.data, ev->payload.len);
-        out_json_object_end(&t->j);
-        cli_print_json(t->c, &t->j);
+        out_json *j = cli_stream_json(t);
+        out_json_object_begin(j);
+        out_json_kv_u64(j, "seq", ev->seq);
+        out_json_kv_u64(j, "prev", ev->prev);
+        out_json_kv_str(j, "category", ev->category);
+        out_json_kv_str(j, "type", ev->type);
+        out_json_kv_str(j, "id", ev->id);
+        out_json_kv_u64(j, "time_unix_ms", ev->time_unix_ms);
+        out_json_kv_str(j, "source", ev->source);
+        cmd_json_bytes(j, "payload", ev->payload.data, ev->payload.len);
+        out_json_object_end(j);
     } else {
         char when[40], payload[PAYLOAD_CELL_MAX];
         cmd_format_time(ev->time_unix_ms, when, sizeof(when));
         out_cell_bytes(ev->payload.data, ev->payload.len, payload, sizeof(payload));
         fprintf(t->c->out, "%-8" PRIu64 " %s %s.%s %s%s%s\n", ev->seq, when, ev->category, ev->type,
                 ev->id && ev->id[0] ? ev->id : "-", payload[0] ? " " : "", payload);
-        cli_flush(t->c);
     }
-    atomic_fetch_add(&t->seen, 1);
+    cli_stream_sent(t);
+}
+
+typedef struct tail_poll {
+    hub_subscription *sub;
+    uint64_t lost;
+} tail_poll;
+
+// Says when retention removed events before the subscription could read them.
+static void tail_check(void *arg)
+{
+    tail_poll *p = arg;
+    hub_subscription_stats hs;
+    hub_subscription_stats_get(p->sub, &hs);
+    if (hs.lost_history > p->lost) {
+        fprintf(stderr,
+                "outrig: %" PRIu64 " events were removed by retention before they "
+                "could be read\n",
+                hs.lost_history - p->lost);
+        p->lost = hs.lost_history;
+    }
 }
 
 static int hub_fail(cli *c, rpc_code code, const rpc_status *st)
@@ -99,37 +108,18 @@ static int do_tail(cli *c, hub_client **hcp, const cli_args *a)
     if (code != RPC_OK)
         return hub_fail(c, code, &st);
 
-    tail_ctx *t = calloc(1, sizeof(*t));
+    cli_stream *t = cli_stream_new(c, count);
     if (!t)
         return CLI_EXIT_FAIL;
-    t->c = c;
-    t->count = count;
-    out_json_init(&t->j);
-    cli_catch_signals();
-    hub_subscription *sub = NULL;
-    rc = hub_subscribe(hc, NULL, a->npos ? cats : NULL, from, tail_event, t, NULL, &sub);
+    tail_poll p = {0};
+    rc = hub_subscribe(hc, NULL, a->npos ? cats : NULL, from, tail_event, t, NULL, &p.sub);
     if (rc != 0) {
-        out_json_free(&t->j);
-        free(t);
+        cli_stream_free(t);
         return hub_fail(c, rc == -EIO ? RPC_UNAVAILABLE : RPC_INTERNAL, NULL);
     }
-    uint64_t lost = 0;
-    while (!cli_interrupted && (!count || atomic_load(&t->seen) < count)) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        hub_subscription_stats hs;
-        hub_subscription_stats_get(sub, &hs);
-        if (hs.lost_history > lost) {
-            fprintf(stderr,
-                    "outrig: %" PRIu64 " events were removed by retention before they "
-                    "could be read\n",
-                    hs.lost_history - lost);
-            lost = hs.lost_history;
-        }
-    }
-    hub_unsubscribe(sub);
-    out_json_free(&t->j);
-    free(t);
+    cli_stream_run(t, tail_check, &p);
+    hub_unsubscribe(p.sub);
+    cli_stream_free(t);
     return 0;
 }
 
@@ -191,35 +181,25 @@ static const args_opt tail_opts[] = {
 static const args_opt publish_opts[] = {
     {"file", 'f', true, OPT_FILE}, {"source", 0, true, OPT_SOURCE}, {NULL, 0, false, 0}};
 
-static const struct {
-    const char *name;
-    const char *synopsis;
-    const args_opt *opts;
-    int min_pos, max_pos;
+static const struct events_sub {
+    cli_sub sub;
     int (*fn)(cli *c, hub_client **hc, const cli_args *a);
 } subcommands[] = {
-    {"tail", SYN_TAIL, tail_opts, 0, CLI_MAX_POS, do_tail},
-    {"publish", SYN_PUBLISH, publish_opts, 3, 4, do_publish},
+    {{"tail", SYN_TAIL, tail_opts, 0, CLI_MAX_POS}, do_tail},
+    {{"publish", SYN_PUBLISH, publish_opts, 3, 4}, do_publish},
 };
 
 int cmd_events(cli *c, int argc, char **argv, int from)
 {
-    const char *name;
-    int rc = cli_next_word(c, SYN_EVENTS, argc, argv, &from, &name);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-        if (strcmp(subcommands[i].name, name) != 0)
-            continue;
-        cli_args a;
-        rc = cli_parse(c, subcommands[i].synopsis, argc, argv, from, subcommands[i].opts,
-                       subcommands[i].min_pos, subcommands[i].max_pos, &a);
-        if (rc)
-            return rc < 0 ? 0 : rc;
-        hub_client *hc = NULL; // opened by the command once its arguments are good
-        rc = subcommands[i].fn(c, &hc, &a);
-        hub_client_close(hc);
+    cli_args a;
+    int rc;
+    const struct events_sub *sub = (const struct events_sub *)cli_pick(
+        c, SYN_EVENTS, "events", argc, argv, from, &subcommands[0].sub,
+        sizeof subcommands / sizeof subcommands[0], sizeof subcommands[0], &a, &rc);
+    if (!sub)
         return rc;
-    }
-    return cli_usage(SYN_EVENTS, "unknown events command '%.40s'", name);
+    hub_client *hc = NULL; // opened by the command once its arguments are good
+    rc = sub->fn(c, &hc, &a);
+    hub_client_close(hc);
+    return rc;
 }

@@ -242,46 +242,31 @@ static int do_tasks(cli *c, const cli_args *a)
     int rc = agent_url_of(c, a->pos[0], url, sizeof url);
     if (rc)
         return rc;
-    cli_endpoint ep = {0};
-    if ((rc = cli_connect(c, &ep, "outrig-agent", url)))
-        return rc;
     Outrig__V1__ListTasksRequest req = OUTRIG__V1__LIST_TASKS_REQUEST__INIT;
     ProtobufCMessage *out = NULL;
-    rc = cli_call(c, &ep, "/outrig.v1.Agent/ListTasks", &req.base,
-                  &outrig__v1__list_tasks_response__descriptor, &out, true, NULL);
-    if (!rc)
-        rc = print_tasks(c, a->pos[0], (Outrig__V1__ListTasksResponse *)out);
-    if (out)
-        protobuf_c_message_free_unpacked(out, NULL);
-    cli_disconnect(&ep);
+    rc = cli_call_at(c, "outrig-agent", url, "/outrig.v1.Agent/ListTasks", &req.base,
+                     &outrig__v1__list_tasks_response__descriptor, &out, true);
+    if (rc)
+        return rc;
+    rc = print_tasks(c, a->pos[0], (Outrig__V1__ListTasksResponse *)out);
+    protobuf_c_message_free_unpacked(out, NULL);
     return rc;
 }
 
-static const struct {
-    const char *name;
-    const char *synopsis;
-    int min_pos, max_pos;
+static const struct host_sub {
+    cli_sub sub;
     int (*fn)(cli *c, const cli_args *a);
 } subcommands[] = {
-    {"list", SYN_LIST, 0, 0, do_list},
-    {"tasks", SYN_TASKS, 1, 1, do_tasks},
+    {{"list", SYN_LIST, NULL, 0, 0}, do_list},
+    {{"tasks", SYN_TASKS, NULL, 1, 1}, do_tasks},
 };
 
 int cmd_host(cli *c, int argc, char **argv, int from)
 {
-    const char *name;
-    int rc = cli_next_word(c, SYN_HOST, argc, argv, &from, &name);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
-        if (strcmp(subcommands[i].name, name))
-            continue;
-        cli_args a;
-        rc = cli_parse(c, subcommands[i].synopsis, argc, argv, from, NULL, subcommands[i].min_pos,
-                       subcommands[i].max_pos, &a);
-        if (rc)
-            return rc < 0 ? 0 : rc;
-        return subcommands[i].fn(c, &a);
-    }
-    return cli_usage(SYN_HOST, "unknown host command '%.40s'", name);
+    cli_args a;
+    int rc;
+    const struct host_sub *sub = (const struct host_sub *)cli_pick(
+        c, SYN_HOST, "host", argc, argv, from, &subcommands[0].sub,
+        sizeof subcommands / sizeof subcommands[0], sizeof subcommands[0], &a, &rc);
+    return sub ? sub->fn(c, &a) : rc;
 }

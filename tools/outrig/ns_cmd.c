@@ -182,10 +182,9 @@ static int ns_heal(orch_ctx *o, const cli_args *a)
 
 static int ns_list(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__ListRequest req = OUTRIG__V1__LIST_REQUEST__INIT;
     Outrig__V1__ListNsResponse *res = NULL;
-    int rc = orch_call(o, "ListNs", &req.base, &outrig__v1__list_ns_response__descriptor,
-                       (ProtobufCMessage **)&res, true);
+    int rc = orch_call_list(o, "ListNs", NULL, &outrig__v1__list_ns_response__descriptor,
+                            (ProtobufCMessage **)&res);
     if (rc)
         return rc;
     rc = orch_print_ns(o, res->ns, res->n_ns, false);
@@ -195,11 +194,9 @@ static int ns_list(orch_ctx *o, const cli_args *a)
 
 static int ns_show(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
-    req.id = (char *)a->pos[0];
     Outrig__V1__NsInfo *res = NULL;
-    int rc = orch_call(o, "GetNs", &req.base, &outrig__v1__ns_info__descriptor,
-                       (ProtobufCMessage **)&res, true);
+    int rc = orch_call_id(o, "GetNs", a->pos[0], &outrig__v1__ns_info__descriptor,
+                          (ProtobufCMessage **)&res, true);
     if (rc)
         return rc;
     rc = orch_print_ns(o, &res, 1, true);
@@ -210,12 +207,12 @@ static int ns_show(orch_ctx *o, const cli_args *a)
 int cmd_ns(cli *c, int argc, char **argv, int from)
 {
     static const orch_sub subs[] = {
-        {"create", SYN_CREATE, create_opts, 0, 0, ns_create},
-        {"list", "outrig ns list [-o table|json]", plain_opts, 0, 0, ns_list},
-        {"show", "outrig ns show NAME [-o table|json]", plain_opts, 1, 1, ns_show},
-        {"delete", SYN_DELETE, op_opts, 1, 1, ns_delete},
-        {"scale", SYN_SCALE, op_opts, 1, 1, ns_scale},
-        {"heal", SYN_HEAL, op_opts, 1, 1, ns_heal},
+        {{"create", SYN_CREATE, create_opts, 0, 0}, ns_create},
+        {{"list", "outrig ns list [-o table|json]", plain_opts, 0, 0}, ns_list},
+        {{"show", "outrig ns show NAME [-o table|json]", plain_opts, 1, 1}, ns_show},
+        {{"delete", SYN_DELETE, op_opts, 1, 1}, ns_delete},
+        {{"scale", SYN_SCALE, op_opts, 1, 1}, ns_scale},
+        {{"heal", SYN_HEAL, op_opts, 1, 1}, ns_heal},
     };
     return orch_cmd_group(c, argc, argv, from, "outrig ns create|list|show|delete|scale|heal ...",
                           subs, sizeof subs / sizeof subs[0]);

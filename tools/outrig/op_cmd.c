@@ -1,5 +1,6 @@
 // outrig op list|show, and what every orchestrator command group shares (orch_cmd.h).
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,35 +22,68 @@ int orch_call(orch_ctx *o, const char *method, const ProtobufCMessage *in,
     return cli_call(o->c, &o->ep, full, in, out_desc, out, idempotent, NULL);
 }
 
+int orch_call_id(orch_ctx *o, const char *method, const char *id,
+                 const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                 bool idempotent)
+{
+    Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
+    req.id = (char *)id;
+    return orch_call(o, method, &req.base, out_desc, out, idempotent);
+}
+
+int orch_call_list(orch_ctx *o, const char *method, const char *filter,
+                   const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out)
+{
+    Outrig__V1__ListRequest req = OUTRIG__V1__LIST_REQUEST__INIT;
+    if (filter)
+        req.filter = (char *)filter;
+    return orch_call(o, method, &req.base, out_desc, out, true);
+}
+
+int orch_list_print(orch_ctx *o, const char *method, const char *filter,
+                    const ProtobufCMessageDescriptor *out_desc, size_t n_off, const cli_list *l)
+{
+    ProtobufCMessage *res = NULL;
+    int rc = orch_call_list(o, method, filter, out_desc, &res);
+    if (rc)
+        return rc;
+    size_t n;
+    memcpy(&n, (const char *)res + n_off, sizeof n);
+    rc = cli_print_list(o->c, l, res, n);
+    protobuf_c_message_free_unpacked(res, NULL);
+    return rc;
+}
+
+int orch_delete(orch_ctx *o, const char *method, const char *what, const char *id)
+{
+    int rc = orch_call_id(o, method, id, &outrig__v1__empty__descriptor, NULL, false);
+    if (!rc && o->c->format == CLI_FMT_JSON)
+        fprintf(o->c->out, "{\"deleted\":true}\n");
+    else if (!rc)
+        fprintf(o->c->out, "deleted %s %s\n", what, id);
+    return rc;
+}
+
 int orch_cmd_group(cli *c, int argc, char **argv, int from, const char *synopsis,
                    const orch_sub *subs, size_t n)
 {
-    const char *name;
-    int rc = cli_next_word(c, synopsis, argc, argv, &from, &name);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(subs[i].name, name))
-            continue;
-        cli_args a;
-        rc = cli_parse(c, subs[i].synopsis, argc, argv, from, subs[i].opts, subs[i].min_pos,
-                       subs[i].max_pos, &a);
-        if (rc)
-            return rc < 0 ? 0 : rc;
-        cli_resolve(c);
-        orch_ctx o = {.c = c};
-        const char *url = cli_arg(&a, ORCH_OPT_URL);
-        if (!url)
-            url = getenv("OUTRIG_ORCHESTRATOR");
-        if (url && *url)
-            snprintf(o.url, sizeof o.url, "%s", url);
-        else
-            snprintf(o.url, sizeof o.url, "ipc://%s/orchestrator.sock", c->run_dir);
-        rc = subs[i].fn(&o, &a);
-        cli_disconnect(&o.ep);
+    cli_args a;
+    int rc;
+    const orch_sub *sub = (const orch_sub *)cli_pick(c, synopsis, NULL, argc, argv, from,
+                                                     &subs[0].sub, n, sizeof subs[0], &a, &rc);
+    if (!sub)
         return rc;
-    }
-    return cli_usage(synopsis, "unknown command '%.40s'", name);
+    orch_ctx o = {.c = c};
+    const char *url = cli_arg(&a, ORCH_OPT_URL);
+    if (!url)
+        url = getenv("OUTRIG_ORCHESTRATOR");
+    if (url && *url)
+        snprintf(o.url, sizeof o.url, "%s", url);
+    else
+        snprintf(o.url, sizeof o.url, "ipc://%s/orchestrator.sock", c->run_dir);
+    rc = sub->fn(&o, &a);
+    cli_disconnect(&o.ep);
+    return rc;
 }
 
 void orch_json_vnf(out_json *j, const Outrig__V1__VnfRecord *v)
@@ -245,11 +279,9 @@ int orch_wait_op(orch_ctx *o, const char *id, uint32_t timeout_ms)
     char last[64][48];
     size_t nlast = 0;
     for (uint32_t waited = 0;; waited += 100) {
-        Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
-        req.id = (char *)id;
         Outrig__V1__OpInfo *info = NULL;
-        int rc = orch_call(o, "GetOp", &req.base, &outrig__v1__op_info__descriptor,
-                           (ProtobufCMessage **)&info, true);
+        int rc = orch_call_id(o, "GetOp", id, &outrig__v1__op_info__descriptor,
+                              (ProtobufCMessage **)&info, true);
         if (rc)
             return rc;
         const Outrig__V1__Operation *op = info->op;
@@ -296,55 +328,39 @@ enum { OPT_NS = 1 };
 static const args_opt list_opts[] = {{"ns", 0, true, OPT_NS}, ORCH_URL_OPT, {0}};
 static const args_opt show_opts[] = {ORCH_URL_OPT, {0}};
 
+static void op_item_json(out_json *j, const void *reply, size_t i)
+{
+    orch_json_op(j, ((const Outrig__V1__ListOpsResponse *)reply)->ops[i]);
+}
+
+static int op_row(out_table *t, const void *reply, size_t i)
+{
+    const Outrig__V1__Operation *op = ((const Outrig__V1__ListOpsResponse *)reply)->ops[i];
+    char tm[40];
+    cmd_format_time(op->created_unix_ms, tm, sizeof tm);
+    const char *cells[] = {op->id,
+                           op->ns_id,
+                           orch_op_type_name(op->type),
+                           orch_op_state_name(op->state),
+                           tm,
+                           *op->error ? op->error : "-"};
+    return out_table_add(t, cells);
+}
+
 static int op_list(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__ListRequest req = OUTRIG__V1__LIST_REQUEST__INIT;
+    static const char *const h[] = {"OP", "NS", "TYPE", "STATE", "CREATED", "ERROR"};
+    static const cli_list list = {NULL, 6, h, op_item_json, op_row};
     const char *ns = cli_arg(a, OPT_NS);
-    req.filter = (char *)(ns ? ns : "");
-    Outrig__V1__ListOpsResponse *res = NULL;
-    int rc = orch_call(o, "ListOps", &req.base, &outrig__v1__list_ops_response__descriptor,
-                       (ProtobufCMessage **)&res, true);
-    if (rc)
-        return rc;
-    if (o->c->format == CLI_FMT_JSON) {
-        out_json j;
-        out_json_init(&j);
-        out_json_array_begin(&j);
-        for (size_t i = 0; i < res->n_ops; i++)
-            orch_json_op(&j, res->ops[i]);
-        out_json_array_end(&j);
-        rc = cli_print_json(o->c, &j);
-        out_json_free(&j);
-    } else {
-        static const char *const h[] = {"OP", "NS", "TYPE", "STATE", "CREATED", "ERROR"};
-        out_table *t = out_table_new(6, h);
-        for (size_t i = 0; t && i < res->n_ops; i++) {
-            const Outrig__V1__Operation *op = res->ops[i];
-            char tm[40];
-            cmd_format_time(op->created_unix_ms, tm, sizeof tm);
-            const char *cells[] = {op->id,
-                                   op->ns_id,
-                                   orch_op_type_name(op->type),
-                                   orch_op_state_name(op->state),
-                                   tm,
-                                   *op->error ? op->error : "-"};
-            out_table_add(t, cells);
-        }
-        if (t)
-            out_table_print(t, o->c->out);
-        out_table_free(t);
-    }
-    protobuf_c_message_free_unpacked(&res->base, NULL);
-    return rc;
+    return orch_list_print(o, "ListOps", ns ? ns : "", &outrig__v1__list_ops_response__descriptor,
+                           offsetof(Outrig__V1__ListOpsResponse, n_ops), &list);
 }
 
 static int op_show(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
-    req.id = (char *)a->pos[0];
     Outrig__V1__OpInfo *info = NULL;
-    int rc = orch_call(o, "GetOp", &req.base, &outrig__v1__op_info__descriptor,
-                       (ProtobufCMessage **)&info, true);
+    int rc = orch_call_id(o, "GetOp", a->pos[0], &outrig__v1__op_info__descriptor,
+                          (ProtobufCMessage **)&info, true);
     if (rc)
         return rc;
     rc = orch_print_op(o, info->op, info->vnfs, info->n_vnfs);
@@ -357,8 +373,8 @@ static int op_show(orch_ctx *o, const cli_args *a)
 int cmd_op(cli *c, int argc, char **argv, int from)
 {
     static const orch_sub subs[] = {
-        {"list", "outrig op list [--ns ID] [-o table|json]", list_opts, 0, 0, op_list},
-        {"show", "outrig op show ID [-o table|json]", show_opts, 1, 1, op_show},
+        {{"list", "outrig op list [--ns ID] [-o table|json]", list_opts, 0, 0}, op_list},
+        {{"show", "outrig op show ID [-o table|json]", show_opts, 1, 1}, op_show},
     };
     return orch_cmd_group(c, argc, argv, from, SYN_OP, subs, sizeof subs / sizeof subs[0]);
 }

@@ -27,10 +27,7 @@ typedef struct orch_ctx {
 } orch_ctx;
 
 typedef struct orch_sub {
-    const char *name;
-    const char *synopsis;
-    const args_opt *opts;
-    int min_pos, max_pos;
+    cli_sub sub;
     int (*fn)(orch_ctx *o, const cli_args *a);
 } orch_sub;
 
@@ -41,6 +38,20 @@ int orch_cmd_group(cli *c, int argc, char **argv, int from, const char *synopsis
 // (message printed).
 int orch_call(orch_ctx *o, const char *method, const ProtobufCMessage *in,
               const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out, bool idempotent);
+// orch_call with an IdRequest for id.
+int orch_call_id(orch_ctx *o, const char *method, const char *id,
+                 const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                 bool idempotent);
+// orch_call of a List method with a ListRequest (filter NULL: none).
+int orch_call_list(orch_ctx *o, const char *method, const char *filter,
+                   const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out);
+// Calls a List method and prints the items of its reply with l; n_off is the offset of the
+// reply's item count (a size_t). 0 or the exit code.
+int orch_list_print(orch_ctx *o, const char *method, const char *filter,
+                    const ProtobufCMessageDescriptor *out_desc, size_t n_off, const cli_list *l);
+// Calls a Delete method with an IdRequest for id and prints "deleted <what> <id>" (table) or
+// {"deleted":true}.
+int orch_delete(orch_ctx *o, const char *method, const char *what, const char *id);
 
 void orch_json_op(out_json *j, const Outrig__V1__Operation *op);
 void orch_json_vnf(out_json *j, const Outrig__V1__VnfRecord *v);

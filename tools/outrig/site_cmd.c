@@ -1,5 +1,6 @@
 // outrig site add|list|show|delete: the sites the orchestrator deploys VNFs to.
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,52 +96,38 @@ static int site_add(orch_ctx *o, const cli_args *a)
     return rc;
 }
 
+static void site_item_json(out_json *j, const void *reply, size_t i)
+{
+    const Outrig__V1__ListSitesResponse *r = reply;
+    site_json(j, r->sites[i], i < r->n_usage ? r->usage[i] : NULL);
+}
+
+static int site_row(out_table *t, const void *reply, size_t i)
+{
+    const Outrig__V1__ListSitesResponse *r = reply;
+    const Outrig__V1__Site *s = r->sites[i];
+    const Outrig__V1__ListSitesResponse__Usage *u = i < r->n_usage ? r->usage[i] : NULL;
+    char n[32], cpu[32], mem[48];
+    snprintf(n, sizeof n, "%u/%u", u ? u->instances : 0, s->max_instances);
+    snprintf(cpu, sizeof cpu, "%u/%u", u ? u->used_vcpus : 0, s->vcpus);
+    snprintf(mem, sizeof mem, "%" PRIu64 "/%" PRIu64, u ? u->used_memory_mib : 0, s->memory_mib);
+    const char *cells[] = {s->name, s->kind, s->endpoint, n, cpu, mem};
+    return out_table_add(t, cells);
+}
+
 static int site_list(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__ListRequest req = OUTRIG__V1__LIST_REQUEST__INIT;
-    Outrig__V1__ListSitesResponse *res = NULL;
-    int rc = orch_call(o, "ListSites", &req.base, &outrig__v1__list_sites_response__descriptor,
-                       (ProtobufCMessage **)&res, true);
-    if (rc)
-        return rc;
-    if (o->c->format == CLI_FMT_JSON) {
-        out_json j;
-        out_json_init(&j);
-        out_json_array_begin(&j);
-        for (size_t i = 0; i < res->n_sites; i++)
-            site_json(&j, res->sites[i], i < res->n_usage ? res->usage[i] : NULL);
-        out_json_array_end(&j);
-        rc = cli_print_json(o->c, &j);
-        out_json_free(&j);
-    } else {
-        static const char *const h[] = {"SITE", "KIND", "ENDPOINT", "VNFS", "VCPUS", "MEMORY_MIB"};
-        out_table *t = out_table_new(6, h);
-        for (size_t i = 0; t && i < res->n_sites; i++) {
-            const Outrig__V1__Site *s = res->sites[i];
-            const Outrig__V1__ListSitesResponse__Usage *u = i < res->n_usage ? res->usage[i] : NULL;
-            char n[32], cpu[32], mem[48];
-            snprintf(n, sizeof n, "%u/%u", u ? u->instances : 0, s->max_instances);
-            snprintf(cpu, sizeof cpu, "%u/%u", u ? u->used_vcpus : 0, s->vcpus);
-            snprintf(mem, sizeof mem, "%" PRIu64 "/%" PRIu64, u ? u->used_memory_mib : 0,
-                     s->memory_mib);
-            const char *cells[] = {s->name, s->kind, s->endpoint, n, cpu, mem};
-            out_table_add(t, cells);
-        }
-        if (t)
-            out_table_print(t, o->c->out);
-        out_table_free(t);
-    }
-    protobuf_c_message_free_unpacked(&res->base, NULL);
-    return rc;
+    static const char *const h[] = {"SITE", "KIND", "ENDPOINT", "VNFS", "VCPUS", "MEMORY_MIB"};
+    static const cli_list list = {NULL, 6, h, site_item_json, site_row};
+    return orch_list_print(o, "ListSites", NULL, &outrig__v1__list_sites_response__descriptor,
+                           offsetof(Outrig__V1__ListSitesResponse, n_sites), &list);
 }
 
 static int site_show(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
-    req.id = (char *)a->pos[0];
     Outrig__V1__Site *res = NULL;
-    int rc = orch_call(o, "GetSite", &req.base, &outrig__v1__site__descriptor,
-                       (ProtobufCMessage **)&res, true);
+    int rc = orch_call_id(o, "GetSite", a->pos[0], &outrig__v1__site__descriptor,
+                          (ProtobufCMessage **)&res, true);
     if (rc)
         return rc;
     rc = print_site(o, res);
@@ -150,23 +137,16 @@ static int site_show(orch_ctx *o, const cli_args *a)
 
 static int site_delete(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
-    req.id = (char *)a->pos[0];
-    int rc = orch_call(o, "DeleteSite", &req.base, &outrig__v1__empty__descriptor, NULL, false);
-    if (!rc && o->c->format == CLI_FMT_TABLE)
-        fprintf(o->c->out, "deleted site %s\n", req.id);
-    else if (!rc)
-        fprintf(o->c->out, "{\"deleted\":true}\n");
-    return rc;
+    return orch_delete(o, "DeleteSite", "site", a->pos[0]);
 }
 
 int cmd_site(cli *c, int argc, char **argv, int from)
 {
     static const orch_sub subs[] = {
-        {"add", SYN_ADD, add_opts, 1, 1, site_add},
-        {"list", "outrig site list [-o table|json]", plain_opts, 0, 0, site_list},
-        {"show", "outrig site show NAME [-o table|json]", plain_opts, 1, 1, site_show},
-        {"delete", "outrig site delete NAME", plain_opts, 1, 1, site_delete},
+        {{"add", SYN_ADD, add_opts, 1, 1}, site_add},
+        {{"list", "outrig site list [-o table|json]", plain_opts, 0, 0}, site_list},
+        {{"show", "outrig site show NAME [-o table|json]", plain_opts, 1, 1}, site_show},
+        {{"delete", "outrig site delete NAME", plain_opts, 1, 1}, site_delete},
     };
     return orch_cmd_group(c, argc, argv, from, "outrig site add|list|show|delete ...", subs,
                           sizeof subs / sizeof subs[0]);

@@ -1,9 +1,7 @@
 // outrig store get|put|ls|del|watch: the state store through its client library.
 #include <inttypes.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -252,36 +250,28 @@ static int do_ls(store_ctx *s, const cli_args *a)
 
 // ---- watch ------------------------------------------------------------------
 
-typedef struct watch_ctx {
-    cli *c;
-    uint64_t count; // stop after this many events; 0 = never
-    atomic_uint_fast64_t seen;
-    out_json j;
-} watch_ctx;
-
 // Runs on the watch thread: the only thread that prints while watching.
 static void watch_event(const Outrig__V1__WatchEvent *ev, void *arg)
 {
-    watch_ctx *w = arg;
-    if (w->count && atomic_load(&w->seen) >= w->count)
+    cli_stream *w = arg;
+    if (cli_stream_full(w))
         return;
     const char *kind = ev->kind == OUTRIG__V1__WATCH_EVENT__KIND__DELETE ? "DELETE" : "PUT";
     static const Outrig__V1__KeyValue empty = OUTRIG__V1__KEY_VALUE__INIT;
     const Outrig__V1__KeyValue *kv = ev->kv ? ev->kv : &empty;
     if (w->c->format == CLI_FMT_JSON) {
-        out_json_reset(&w->j);
-        out_json_object_begin(&w->j);
-        out_json_kv_str(&w->j, "kind", kind);
-        out_json_kv_str(&w->j, "key", kv->key);
-        out_json_kv_u64(&w->j, "revision", kv->mod_revision);
+        out_json *j = cli_stream_json(w);
+        out_json_object_begin(j);
+        out_json_kv_str(j, "kind", kind);
+        out_json_kv_str(j, "key", kv->key);
+        out_json_kv_u64(j, "revision", kv->mod_revision);
         if (ev->kind != OUTRIG__V1__WATCH_EVENT__KIND__DELETE) {
-            cmd_json_bytes(&w->j, "value", kv->value.data, kv->value.len);
-            out_json_kv_u64(&w->j, "create_revision", kv->create_revision);
-            out_json_kv_u64(&w->j, "version", kv->version);
-            out_json_kv_u64(&w->j, "lease", kv->lease);
+            cmd_json_bytes(j, "value", kv->value.data, kv->value.len);
+            out_json_kv_u64(j, "create_revision", kv->create_revision);
+            out_json_kv_u64(j, "version", kv->version);
+            out_json_kv_u64(j, "lease", kv->lease);
         }
-        out_json_object_end(&w->j);
-        cli_print_json(w->c, &w->j);
+        out_json_object_end(j);
     } else {
         char val[VALUE_CELL_MAX] = "";
         if (ev->kind != OUTRIG__V1__WATCH_EVENT__KIND__DELETE)
@@ -291,9 +281,29 @@ static void watch_event(const Outrig__V1__WatchEvent *ev, void *arg)
                 *p = '?';
         fprintf(w->c->out, "%-6s %-8" PRIu64 " %s%s%s\n", kind, kv->mod_revision, kv->key,
                 val[0] ? " " : "", val);
-        cli_flush(w->c);
     }
-    atomic_fetch_add(&w->seen, 1);
+    cli_stream_sent(w);
+}
+
+typedef struct watch_poll {
+    struct store_watch *sw;
+    const char *prefix;
+    uint64_t compacted;
+} watch_poll;
+
+// Says when compaction removed changes before the watch could read them.
+static void watch_check(void *arg)
+{
+    watch_poll *p = arg;
+    store_watch_stats ws;
+    store_watch_stats_get(p->sw, &ws);
+    if (ws.compacted > p->compacted) {
+        p->compacted = ws.compacted;
+        fprintf(stderr,
+                "outrig: history under %s was compacted: some changes were missed; "
+                "re-read with 'outrig store ls'\n",
+                p->prefix);
+    }
 }
 
 static int do_watch(store_ctx *s, const cli_args *a)
@@ -315,36 +325,18 @@ static int do_watch(store_ctx *s, const cli_args *a)
         return store_fail(s, code, &st);
     store_info_free(info);
 
-    watch_ctx *w = calloc(1, sizeof(*w));
+    cli_stream *w = cli_stream_new(s->c, count);
     if (!w)
         return CLI_EXIT_FAIL;
-    w->c = s->c;
-    w->count = count;
-    out_json_init(&w->j);
-    cli_catch_signals();
-    struct store_watch *sw = store_watch(s->sc, a->pos[0], from, watch_event, w);
-    if (!sw) {
-        out_json_free(&w->j);
-        free(w);
+    watch_poll p = {.prefix = a->pos[0]};
+    p.sw = store_watch(s->sc, a->pos[0], from, watch_event, w);
+    if (!p.sw) {
+        cli_stream_free(w);
         return cli_usage(SYN_WATCH, "cannot watch '%.100s' (bad prefix?)", a->pos[0]);
     }
-    uint64_t compacted = 0;
-    while (!cli_interrupted && (!count || atomic_load(&w->seen) < count)) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        store_watch_stats ws;
-        store_watch_stats_get(sw, &ws);
-        if (ws.compacted > compacted) {
-            compacted = ws.compacted;
-            fprintf(stderr,
-                    "outrig: history under %s was compacted: some changes were missed; "
-                    "re-read with 'outrig store ls'\n",
-                    a->pos[0]);
-        }
-    }
-    store_watch_stop(sw);
-    out_json_free(&w->j);
-    free(w);
+    cli_stream_run(w, watch_check, &p);
+    store_watch_stop(p.sw);
+    cli_stream_free(w);
     return 0;
 }
 
@@ -360,38 +352,28 @@ static const args_opt ls_opts[] = {{"limit", 0, true, OPT_LIMIT},
 static const args_opt watch_opts[] = {
     {"from", 0, true, OPT_FROM}, {"count", 'n', true, OPT_COUNT}, {NULL, 0, false, 0}};
 
-static const struct {
-    const char *name;
-    const char *synopsis;
-    const args_opt *opts;
-    int min_pos, max_pos;
+static const struct store_sub {
+    cli_sub sub;
     int (*fn)(store_ctx *s, const cli_args *a);
 } subcommands[] = {
-    {"get", SYN_GET, get_opts, 1, 1, do_get},
-    {"put", SYN_PUT, put_opts, 1, 2, do_put},
-    {"ls", SYN_LS, ls_opts, 0, 1, do_ls},
-    {"del", SYN_DEL, NULL, 1, 1, do_del},
-    {"watch", SYN_WATCH, watch_opts, 1, 1, do_watch},
+    {{"get", SYN_GET, get_opts, 1, 1}, do_get},
+    {{"put", SYN_PUT, put_opts, 1, 2}, do_put},
+    {{"ls", SYN_LS, ls_opts, 0, 1}, do_ls},
+    {{"del", SYN_DEL, NULL, 1, 1}, do_del},
+    {{"watch", SYN_WATCH, watch_opts, 1, 1}, do_watch},
 };
 
 int cmd_store(cli *c, int argc, char **argv, int from)
 {
-    const char *name;
-    int rc = cli_next_word(c, SYN_STORE, argc, argv, &from, &name);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-        if (strcmp(subcommands[i].name, name) != 0)
-            continue;
-        cli_args a;
-        rc = cli_parse(c, subcommands[i].synopsis, argc, argv, from, subcommands[i].opts,
-                       subcommands[i].min_pos, subcommands[i].max_pos, &a);
-        if (rc)
-            return rc < 0 ? 0 : rc;
-        store_ctx s = {.c = c};
-        rc = subcommands[i].fn(&s, &a);
-        store_client_close(s.sc);
+    cli_args a;
+    int rc;
+    const struct store_sub *sub = (const struct store_sub *)cli_pick(
+        c, SYN_STORE, "store", argc, argv, from, &subcommands[0].sub,
+        sizeof subcommands / sizeof subcommands[0], sizeof subcommands[0], &a, &rc);
+    if (!sub)
         return rc;
-    }
-    return cli_usage(SYN_STORE, "unknown store command '%.40s'", name);
+    store_ctx s = {.c = c};
+    rc = sub->fn(&s, &a);
+    store_client_close(s.sc);
+    return rc;
 }

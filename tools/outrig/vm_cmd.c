@@ -89,8 +89,9 @@ static void vm_json(out_json *j, const Outrig__V1__VmInfo *v, bool console)
 static const char *const headers[] = {"ID",    "STATE", "GUEST",  "MODE",   "MEM_MIB",
                                       "VCPUS", "ITEMS", "P50_US", "P99_US", "REASON"};
 
-static int vm_row(out_table *t, const Outrig__V1__VmInfo *v)
+static int vm_row(out_table *t, const void *reply, size_t i)
 {
+    const Outrig__V1__VmInfo *v = ((const Outrig__V1__ListVmsResponse *)reply)->vms[i];
     char mem[16], vcpus[16], items[24], p50[24], p99[24];
     snprintf(mem, sizeof mem, "%u", v->memory_mib);
     snprintf(vcpus, sizeof vcpus, "%u", v->vcpus);
@@ -102,55 +103,39 @@ static int vm_row(out_table *t, const Outrig__V1__VmInfo *v)
                            mem,      vcpus,
                            items,    p50,
                            p99,      v->reason[0] ? v->reason : "-"};
-    return out_table_add(t, cells) ? CLI_EXIT_FAIL : 0;
+    return out_table_add(t, cells);
 }
 
-static int connect_agent(cli *c, const cli_args *a, cli_endpoint *ep, char *url, size_t len)
+static void vm_item_json(out_json *j, const void *reply, size_t i)
 {
+    vm_json(j, ((const Outrig__V1__ListVmsResponse *)reply)->vms[i], false);
+}
+
+// Calls method of the agent (--agent URL, else ipc://<run dir>/agent.sock) once.
+static int agent_call(cli *c, const cli_args *a, const char *method, const ProtobufCMessage *in,
+                      const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                      bool idempotent)
+{
+    char url[CLI_URL_MAX];
     const char *given = cli_arg(a, OPT_AGENT);
     if (given)
-        snprintf(url, len, "%s", given);
+        snprintf(url, sizeof url, "%s", given);
     else
-        snprintf(url, len, "ipc://%s/agent.sock", c->run_dir);
-    return cli_connect(c, ep, "outrig-agent", url);
+        snprintf(url, sizeof url, "ipc://%s/agent.sock", c->run_dir);
+    return cli_call_at(c, "outrig-agent", url, method, in, out_desc, out, idempotent);
 }
 
 static int do_list(cli *c, const cli_args *a)
 {
-    char url[CLI_URL_MAX];
-    cli_endpoint ep = {0};
-    int rc = connect_agent(c, a, &ep, url, sizeof url);
-    if (rc)
-        return rc;
+    static const cli_list list = {"vms", 10, headers, vm_item_json, vm_row};
     Outrig__V1__ListVmsRequest req = OUTRIG__V1__LIST_VMS_REQUEST__INIT;
     ProtobufCMessage *out = NULL;
-    rc = cli_call(c, &ep, "/outrig.v1.Agent/ListVms", &req.base,
-                  &outrig__v1__list_vms_response__descriptor, &out, true, NULL);
-    const Outrig__V1__ListVmsResponse *r = (const Outrig__V1__ListVmsResponse *)out;
-    if (!rc && c->format == CLI_FMT_JSON) {
-        out_json j;
-        out_json_init(&j);
-        out_json_object_begin(&j);
-        out_json_key(&j, "vms");
-        out_json_array_begin(&j);
-        for (size_t i = 0; i < r->n_vms; i++)
-            vm_json(&j, r->vms[i], false);
-        out_json_array_end(&j);
-        out_json_object_end(&j);
-        rc = cli_print_json(c, &j);
-        out_json_free(&j);
-    } else if (!rc) {
-        out_table *t = out_table_new(10, headers);
-        rc = t ? 0 : CLI_EXIT_FAIL;
-        for (size_t i = 0; !rc && i < r->n_vms; i++)
-            rc = vm_row(t, r->vms[i]);
-        if (!rc)
-            out_table_print(t, c->out);
-        out_table_free(t);
-    }
-    if (out)
-        protobuf_c_message_free_unpacked(out, NULL);
-    cli_disconnect(&ep);
+    int rc = agent_call(c, a, "/outrig.v1.Agent/ListVms", &req.base,
+                        &outrig__v1__list_vms_response__descriptor, &out, true);
+    if (rc)
+        return rc;
+    rc = cli_print_list(c, &list, out, ((const Outrig__V1__ListVmsResponse *)out)->n_vms);
+    protobuf_c_message_free_unpacked(out, NULL);
     return rc;
 }
 
@@ -180,16 +165,11 @@ static void vm_print(cli *c, const Outrig__V1__VmInfo *v)
 static int vm_call(cli *c, const cli_args *a, const char *method, const ProtobufCMessage *in,
                    bool has_reply, bool idempotent)
 {
-    char url[CLI_URL_MAX];
-    cli_endpoint ep = {0};
-    int rc = connect_agent(c, a, &ep, url, sizeof url);
-    if (rc)
-        return rc;
     ProtobufCMessage *out = NULL;
-    rc = cli_call(c, &ep, method, in,
-                  has_reply ? &outrig__v1__vm_info__descriptor
-                            : &outrig__v1__agent_empty__descriptor,
-                  &out, idempotent, NULL);
+    int rc = agent_call(c, a, method, in,
+                        has_reply ? &outrig__v1__vm_info__descriptor
+                                  : &outrig__v1__agent_empty__descriptor,
+                        &out, idempotent);
     const Outrig__V1__VmInfo *v = has_reply ? (const Outrig__V1__VmInfo *)out : NULL;
     if (!rc && v && c->format == CLI_FMT_JSON) {
         out_json j;
@@ -212,7 +192,6 @@ static int vm_call(cli *c, const cli_args *a, const char *method, const Protobuf
     }
     if (out)
         protobuf_c_message_free_unpacked(out, NULL);
-    cli_disconnect(&ep);
     return rc;
 }
 
@@ -284,17 +263,8 @@ static int do_create(cli *c, const cli_args *a)
     if (!cli_arg(a, OPT_START))
         return vm_call(c, a, "/outrig.v1.Agent/CreateVm", &req.base, true, false);
     // --start: create quietly, then start and print the started VM.
-    char url[CLI_URL_MAX];
-    cli_endpoint ep = {0};
-    int rc = connect_agent(c, a, &ep, url, sizeof url);
-    if (rc)
-        return rc;
-    ProtobufCMessage *out = NULL;
-    rc = cli_call(c, &ep, "/outrig.v1.Agent/CreateVm", &req.base, &outrig__v1__vm_info__descriptor,
-                  &out, false, NULL);
-    if (out)
-        protobuf_c_message_free_unpacked(out, NULL);
-    cli_disconnect(&ep);
+    int rc = agent_call(c, a, "/outrig.v1.Agent/CreateVm", &req.base,
+                        &outrig__v1__vm_info__descriptor, NULL, false);
     return rc ? rc : do_start(c, a);
 }
 
@@ -307,36 +277,24 @@ static const args_opt create_opts[] = {
     {"budget", 0, true, OPT_BUDGET}, {"hash-period", 0, true, OPT_HASH},
     {"start", 0, false, OPT_START},  {NULL, 0, false, 0}};
 
-static const struct {
-    const char *name;
-    const char *synopsis;
-    const args_opt *opts;
-    int min_pos, max_pos;
+static const struct vm_sub {
+    cli_sub sub;
     int (*fn)(cli *c, const cli_args *a);
 } subcommands[] = {
-    {"list", SYN_LIST, vm_opts, 0, 0, do_list},
-    {"show", SYN_SHOW, vm_opts, 1, 1, do_show},
-    {"create", SYN_CREATE, create_opts, 1, 1, do_create},
-    {"start", SYN_START, vm_opts, 1, 1, do_start},
-    {"stop", SYN_STOP, vm_opts, 1, 1, do_stop},
-    {"delete", SYN_DELETE, vm_opts, 1, 1, do_delete},
+    {{"list", SYN_LIST, vm_opts, 0, 0}, do_list},
+    {{"show", SYN_SHOW, vm_opts, 1, 1}, do_show},
+    {{"create", SYN_CREATE, create_opts, 1, 1}, do_create},
+    {{"start", SYN_START, vm_opts, 1, 1}, do_start},
+    {{"stop", SYN_STOP, vm_opts, 1, 1}, do_stop},
+    {{"delete", SYN_DELETE, vm_opts, 1, 1}, do_delete},
 };
 
 int cmd_vm(cli *c, int argc, char **argv, int from)
 {
-    const char *name;
-    int rc = cli_next_word(c, SYN_VM, argc, argv, &from, &name);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
-        if (strcmp(subcommands[i].name, name))
-            continue;
-        cli_args a;
-        rc = cli_parse(c, subcommands[i].synopsis, argc, argv, from, subcommands[i].opts,
-                       subcommands[i].min_pos, subcommands[i].max_pos, &a);
-        if (rc)
-            return rc < 0 ? 0 : rc;
-        return subcommands[i].fn(c, &a);
-    }
-    return cli_usage(SYN_VM, "unknown vm command '%.40s'", name);
+    cli_args a;
+    int rc;
+    const struct vm_sub *sub = (const struct vm_sub *)cli_pick(
+        c, SYN_VM, "vm", argc, argv, from, &subcommands[0].sub,
+        sizeof subcommands / sizeof subcommands[0], sizeof subcommands[0], &a, &rc);
+    return sub ? sub->fn(c, &a) : rc;
 }
