@@ -8,33 +8,19 @@
 set -u
 
 B=${OUTRIG_BUILD_DIR:?OUTRIG_BUILD_DIR must point at the build directory}
+. "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 OUTRIG=$B/tools/outrig/outrig
 OUTRIGD=$B/services/outrigd/outrigd
 AGENT=$B/hypervisor-agent/agent/outrig-agent
-for bin in "$OUTRIG" "$OUTRIGD" "$AGENT" "$B/services/store/outrig-store" \
-           "$B/services/hub/outrig-hub"; do
-    [ -x "$bin" ] || { echo "FAIL: $bin is not built"; exit 1; }
-done
-[ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root"; exit 1; }
+need_bins "$OUTRIG" "$OUTRIGD" "$AGENT" "$B/services/store/outrig-store" \
+    "$B/services/hub/outrig-hub"
+[ "$(id -u)" -eq 0 ] || die "needs root"
 
 T=$(mktemp -d /tmp/outrig-agent-od.XXXXXX)
 RUN=$T/run
 HOST=od-host-$$
-OD=
-cleanup() {
-    if [ -n "$OD" ]; then
-        kill -TERM "$OD" 2>/dev/null
-        for _ in $(seq 150); do kill -0 "$OD" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$OD" 2>/dev/null
-        wait "$OD" 2>/dev/null
-    fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
+lib_trap 15
 
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
 cli() {
     "$OUTRIG" --run-dir "$RUN" "$@" >"$T/out" 2>"$T/err"
     RC=$?
@@ -47,13 +33,6 @@ jcheck() {
         fail "$1: $(cat "$T/out" "$T/err")"
     fi
 }
-# wait_for SECONDS CMD...: retries CMD every 0.1 s.
-wait_for() {
-    local n=$(($1 * 10)); shift
-    for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-
 cat >"$T/outrig.yaml" <<YAML
 run_dir: $RUN
 data_dir: $T/data
@@ -69,6 +48,7 @@ services:
 YAML
 "$OUTRIGD" --config "$T/outrig.yaml" 2>"$T/outrigd.log" &
 OD=$!
+PIDS+=("$OD")
 
 host_listed() { cli -o json host list && grep -q "\"name\":\"$HOST\"" "$T/out"; }
 wait_for 20 host_listed && ok "the agent under outrigd registered /host/$HOST" \
@@ -119,7 +99,7 @@ wait_for 5 settled && ok "after the deletes the agent has its $FD0 fds and $TH0 
 kill -TERM "$OD"
 for _ in $(seq 150); do kill -0 "$OD" 2>/dev/null || break; sleep 0.1; done
 wait "$OD"; ODRC=$?
-OD=
+PIDS=()
 [ "$ODRC" -eq 0 ] && ok "outrigd stopped cleanly" || fail "outrigd exit $ODRC"
 kill -0 "$APID" 2>/dev/null && fail "the agent $APID still runs" || ok "the agent is gone"
 ls /run/netns 2>/dev/null | grep -q '^oe2d-' && fail "a namespace is left" || ok "no namespace left"

@@ -166,22 +166,19 @@ static bool host_key_exists(void)
     return c == RPC_OK;
 }
 
-static pid_t spawn(const char *rel, const char *name, const char *listen, const char *extra[])
+// Starts micro-app `name` (build-relative binary rel) on the test's run dir, connected to
+// the test's store and hub, listening on listen, and waits until it is SERVING.
+static pid_t spawn(const char *rel, const char *name, const char *listen, const char *more[])
 {
-    char bin[512], data[256], log[256];
-    proc_build_path(rel, bin, sizeof bin);
-    snprintf(data, sizeof data, "%s/data-%s", dir, name);
-    snprintf(log, sizeof log, "%s/%s.log", dir, name);
-    const char *argv[32] = {bin,        "--run-dir",   run,       "--data-dir", data,
-                            "--listen", listen,        "--store", url_store,    "--hub",
-                            url_hub,    "--log-level", "info"};
-    size_t n = 13;
-    for (size_t i = 0; extra && extra[i]; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    pid_t p = proc_spawn((char *const *)argv, NULL, log);
+    proc_app app = {.root = dir, .run_dir = run, .log_level = "info", .bin = rel};
+    const char *extra[24] = {"--listen", listen, "--store", url_store, "--hub", url_hub};
+    size_t n = 6;
+    for (size_t i = 0; more && more[i]; i++) {
+        assert_true(n < 23);
+        extra[n++] = more[i];
+    }
+    pid_t p = proc_app_start(&app, name, extra, 15000);
     assert_true(p > 0);
-    assert_true(proc_wait_serving(listen, 15000));
     return p;
 }
 

@@ -119,7 +119,8 @@ static void read_cgroups(char *buf, size_t len)
 // Cgroups LXC made for a container of this test ("lxc.monitor.or-e2e-*", "lxc.payload...").
 static int cgroups_left(void)
 {
-    return proc_sh("test -z \"$(find /sys/fs/cgroup -maxdepth 4 -name 'lxc.*.or-e2e-*' 2>/dev/null)\"");
+    return proc_sh(
+        "test -z \"$(find /sys/fs/cgroup -maxdepth 4 -name 'lxc.*.or-e2e-*' 2>/dev/null)\"");
 }
 
 static void open_site(const char *tag, const char *netns)
@@ -132,7 +133,8 @@ static void open_site(const char *tag, const char *netns)
     adapter_err err;
     char images[128];
     snprintf(images, sizeof images, "%s/%s/images", data_dir, tag);
-    assert_int_equal(proc_sh("mkdir -p %s && cp %s %s/%s", images, LXC_VNF_PROG, images, PROG_NAME), 0);
+    assert_int_equal(proc_sh("mkdir -p %s && cp %s %s/%s", images, LXC_VNF_PROG, images, PROG_NAME),
+                     0);
     int rc = adapter_open("lxc", &cfg, &site, &err);
     if (rc)
         fail_msg("open: %s", err.msg);
@@ -260,12 +262,13 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
         assert_false(link_in(NULL, ia.cps[0].host_ifname));
 
     // A's memory limit (64 MiB) is in force on its payload cgroup, v1 or v2.
-    assert_int_equal(proc_sh("n=0; for d in $(find /sys/fs/cgroup -maxdepth 4 -type d -name "
-                        "'lxc.payload.or-%s'); do for f in memory.limit_in_bytes memory.max; do "
-                        "[ -f $d/$f ] || continue; [ $(cat $d/$f) = 67108864 ] || exit 1; "
-                        "n=1; done; done; [ $n = 1 ]",
-                        srv),
-                     0);
+    assert_int_equal(
+        proc_sh("n=0; for d in $(find /sys/fs/cgroup -maxdepth 4 -type d -name "
+                "'lxc.payload.or-%s'); do for f in memory.limit_in_bytes memory.max; do "
+                "[ -f $d/$f ] || continue; [ $(cat $d/$f) = 67108864 ] || exit 1; "
+                "n=1; done; done; [ $n = 1 ]",
+                srv),
+        0);
 
     adapter_cp_peer p = {.address = peer, .cp = "e2e.srv.0/cp0"};
     must(adapter_configure_cp(site, cli, "cp0", addr_b, &p, &err), &err, "configure_cp b");
@@ -333,7 +336,8 @@ static void two_vnfs(const char *tag, const char *netns, int subnet)
     assert_false(link_in(netns, ib.cps[0].host_ifname));
     assert_false(link_in(NULL, ia.cps[0].host_ifname));
     int left = 0;
-    for (int i = 0; i < 100 && (left = proc_count_matching(lxcpath) + proc_count_matching(srv) + proc_count_matching(cli));
+    for (int i = 0; i < 100 && (left = proc_count_matching(lxcpath) + proc_count_matching(srv) +
+                                       proc_count_matching(cli));
          i++)
         proc_sleep_ms(50);
     assert_int_equal(left, 0);

@@ -6,41 +6,15 @@
 set -u
 
 B=${OUTRIG_BUILD_DIR:?OUTRIG_BUILD_DIR must point at the build directory}
+. "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 OUTRIG=$B/tools/outrig/outrig
-STORE=$B/services/store/outrig-store
-HUB=$B/services/hub/outrig-hub
 OUTRIGD=$B/services/outrigd/outrigd
-for bin in "$OUTRIG" "$STORE" "$HUB"; do
-    [ -x "$bin" ] || { echo "FAIL: $bin is not built"; exit 1; }
-done
+need_bins "$OUTRIG" "$B/services/store/outrig-store" "$B/services/hub/outrig-hub"
 
 T=$(mktemp -d /tmp/outrig-cli.XXXXXX)
 RUN=$T/run
-mkdir -p "$RUN" "$T/data/store" "$T/data/hub"
-PIDS=()
-
-stop_all() {
-    local p
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-        # Give each 5 s to stop cleanly, then kill it.
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    PIDS=()
-}
-cleanup() {
-    stop_all
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
+mkdir -p "$RUN"
+lib_trap
 
 # cli ARGS...: runs outrig on the temp run dir; stdout in $OUT, stderr in $ERR, exit in $RC.
 cli() {
@@ -78,22 +52,12 @@ jget() {
         "$1" "$T/out"
 }
 
-wait_socket() {
-    for _ in $(seq 100); do
-        [ -S "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-"$STORE" --run-dir "$RUN" --data-dir "$T/data/store" --listen "ipc://$RUN/store.sock" \
-    --log-level warn 2>"$T/store.log" &
-PIDS+=($!)
-"$HUB" --run-dir "$RUN" --data-dir "$T/data/hub" --listen "ipc://$RUN/hub.sock" \
-    --log-level warn 2>"$T/hub.log" &
-PIDS+=($!)
-wait_socket "$RUN/store.sock" || { fail "outrig-store did not start"; cat "$T/store.log"; exit 1; }
-wait_socket "$RUN/hub.sock" || { fail "outrig-hub did not start"; cat "$T/hub.log"; exit 1; }
+start_app store --listen "ipc://$RUN/store.sock"
+start_app hub --listen "ipc://$RUN/hub.sock"
+wait_for 10 test -S "$RUN/store.sock" \
+    || { fail "outrig-store did not start"; cat "$T/store.log"; exit 1; }
+wait_for 10 test -S "$RUN/hub.sock" \
+    || { fail "outrig-hub did not start"; cat "$T/hub.log"; exit 1; }
 
 # ---- store --------------------------------------------------------------------
 cli -o json store put /vnf/a hello

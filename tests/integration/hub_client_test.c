@@ -10,10 +10,8 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +21,7 @@
 
 #include "hub/hub.h"
 #include "outrig/v1/hub.pb-c.h"
-
-extern char **environ;
+#include "proc.h"
 
 typedef struct hubproc {
     char dir[PATH_MAX];
@@ -33,61 +30,46 @@ typedef struct hubproc {
     hub_client *c;
 } hubproc;
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-// Starts outrig-hub on h->dir with extra "--set" options (NULL-terminated).
+// Starts outrig-hub on h->dir with extra "--set" options (NULL-terminated, at most 3).
 static void hub_start(hubproc *h, const char *const *sets)
 {
-    char bin[PATH_MAX], run[PATH_MAX + 8], data[PATH_MAX + 8];
-    const char *b = getenv("OUTRIG_BUILD_DIR");
-    assert_non_null(b);
-    snprintf(bin, sizeof bin, "%.3900s/services/hub/outrig-hub", b);
+    char run[PATH_MAX + 8];
     snprintf(run, sizeof run, "%s/run", h->dir);
-    snprintf(data, sizeof data, "%s/data", h->dir);
-    snprintf(h->url, sizeof h->url, "ipc://%s/run/hub.sock", h->dir);
-    char *argv[32] = {bin,        "--run-dir", run,           "--data-dir", data,
-                      "--listen", h->url,      "--log-level", "error"};
-    int n = 9;
-    for (size_t i = 0; sets && sets[i] && n < 30; i++) {
-        argv[n++] = "--set";
-        argv[n++] = (char *)sets[i];
+    snprintf(h->url, sizeof h->url, "ipc://%s/hub.sock", run);
+    const char *extra[9] = {"--listen", h->url};
+    size_t n = 2;
+    for (size_t i = 0; sets && sets[i]; i++) {
+        assert_true(n < 7);
+        extra[n++] = "--set";
+        extra[n++] = sets[i];
     }
-    argv[n] = NULL;
-    assert_int_equal(posix_spawn(&h->pid, bin, NULL, NULL, argv, environ), 0);
+    proc_app app = {.root = h->dir, .run_dir = run, .log_level = "error"};
+    h->pid = proc_app_spawn(&app, "hub", extra);
+    assert_true(h->pid > 0);
     if (!h->c)
         h->c = hub_client_open(h->url, NULL);
     for (int i = 0; i < 200; i++) {
         if (hub_info(h->c, NULL, NULL, NULL, NULL) == RPC_OK)
             return;
-        sleep_ms(25);
+        proc_sleep_ms(25);
     }
     fail_msg("outrig-hub did not come up");
 }
 
 static void hub_stop(hubproc *h)
 {
-    int st = 0;
-    kill(h->pid, SIGTERM);
-    assert_int_equal(waitpid(h->pid, &st, 0), h->pid);
+    int st = proc_stop(h->pid, SIGTERM, 30000);
     h->pid = 0;
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
-
-static int rm_fn(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
+    assert_true(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 static int setup(void **state)
 {
     hubproc *h = calloc(1, sizeof *h);
-    snprintf(h->dir, sizeof h->dir, "/tmp/hub_client_test.XXXXXX");
-    if (!mkdtemp(h->dir))
+    if (!h || proc_tmpdir("hub-client", h->dir, sizeof h->dir)) {
+        free(h);
         return -1;
+    }
     *state = h;
     return 0;
 }
@@ -95,13 +77,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     hubproc *h = *state;
-    if (h->pid > 0) {
-        // The test failed with the hub still running: stop it.
-        kill(h->pid, SIGKILL);
-        waitpid(h->pid, NULL, 0);
-    }
+    // The test failed with the hub still running: stop it.
+    proc_stop(h->pid, SIGKILL, 5000);
     hub_client_close(h->c);
-    nftw(h->dir, rm_fn, 16, FTW_DEPTH | FTW_PHYS);
+    proc_rmtree(h->dir);
     free(h);
     return 0;
 }
@@ -318,7 +297,7 @@ static void test_hub_filtered_subscriber_and_publisher(void **state)
     assert_int_equal(failed, 0);
     hub_publisher_free(p);
     for (int i = 0; i < 200 && hub_subscription_position(s) < 103; i++)
-        sleep_ms(20);
+        proc_sleep_ms(20);
     assert_true(hub_subscription_position(s) >= 103);
     hub_unsubscribe(s);
     // 2 vnf before, then 25 vnf + 25 host: only those, each chain unbroken.
@@ -358,7 +337,7 @@ static void test_hub_quiet_category_does_not_hold_position(void **state)
     for (int i = 0; i < 150; i++) {
         publish3(h, "vnf", "vnf", "ns", &first);
         last = first + 2;
-        sleep_ms(10);
+        proc_sleep_ms(10);
     }
     uint64_t pos = hub_subscription_position(s);
     hub_subscription_stats st;
@@ -388,7 +367,7 @@ static void test_hub_retention_reports_lost_history(void **state)
     }
     uint64_t first = 1, last = 0;
     for (int i = 0; i < 100 && first == 1; i++) {
-        sleep_ms(50); // retention runs about once a second
+        proc_sleep_ms(50); // retention runs about once a second
         assert_int_equal(hub_info(h->c, &first, &last, NULL, NULL), RPC_OK);
     }
     assert_true(first > 1);
@@ -403,7 +382,7 @@ static void test_hub_retention_reports_lost_history(void **state)
     hub_subscribe_opts o = {.replay_max_events = 16};
     assert_int_equal(hub_subscribe(h->c, NULL, NULL, 1, on_ev, g, &o, &s), 0);
     for (int i = 0; i < 200 && hub_subscription_position(s) < 300; i++)
-        sleep_ms(20);
+        proc_sleep_ms(20);
     hub_subscription_stats st;
     hub_subscription_stats_get(s, &st);
     hub_unsubscribe(s);

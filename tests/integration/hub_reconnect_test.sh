@@ -13,13 +13,6 @@ RUN=$T/run
 URL=ipc://$RUN/hub.sock
 lib_trap 0
 
-hub_up() { "$TOOL" info "$URL" >/dev/null 2>&1; }
-start_hub() {
-    start_app hub --listen "$URL"
-    HUB_PID=$LAST_PID
-    wait_for 10 hub_up && return 0
-    die "hub did not come up"
-}
 cat >"$T/closer.py" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

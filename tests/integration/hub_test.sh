@@ -14,14 +14,6 @@ RUN=$T/run
 URL=ipc://$RUN/hub.sock
 lib_trap 0
 
-hub_up() { "$TOOL" info "$URL" >/dev/null 2>&1; }
-start_hub() {
-    start_app hub --listen "$URL"
-    HUB_PID=$LAST_PID
-    wait_for 10 hub_up && return 0
-    cat "$T/hub.log" >&2
-    die "hub did not come up"
-}
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 wait_lines() {   # file count timeout_s
     for _ in $(seq $(($3 * 10))); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done

@@ -8,43 +8,28 @@ set -u
 
 B=${OUTRIG_BUILD_DIR:?OUTRIG_BUILD_DIR must point at the build directory}
 S=${OUTRIG_SRC_DIR:?OUTRIG_SRC_DIR must point at the source directory}
+. "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 OUTRIG=$B/tools/outrig/outrig
-for bin in "$OUTRIG" "$B/services/store/outrig-store" "$B/services/hub/outrig-hub" \
-           "$B/services/orchestrator/outrig-orchestrator"; do
-    [ -x "$bin" ] || { echo "FAIL: $bin is not built"; exit 1; }
-done
+need_bins "$OUTRIG" "$B/services/store/outrig-store" "$B/services/hub/outrig-hub" \
+    "$B/services/orchestrator/outrig-orchestrator"
 
 T=$(mktemp -d /tmp/outrig-orchcli.XXXXXX)
 RUN=$T/run
 mkdir -p "$RUN" "$T/site"
-PIDS=()
-cleanup() {
-    local p
+lib_cleanup() {
     for c in $(lxc-ls -P "$T/site/lxc" 2>/dev/null); do
         lxc-stop -k -n "$c" -P "$T/site/lxc" >/dev/null 2>&1
         lxc-destroy -n "$c" -P "$T/site/lxc" >/dev/null 2>&1
     done
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$T"
 }
-trap cleanup EXIT
+lib_trap
 
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 o() { "$OUTRIG" --run-dir "$RUN" "$@"; }
 
+APP_LOG_LEVEL=info
 start() {
-    local name=$1; shift
-    "$B/services/$name/outrig-$name" --run-dir "$RUN" --data-dir "$T/$name" "$@" \
-        >>"$T/$name.log" 2>&1 &
-    PIDS+=($!)
-    for _ in $(seq 100); do [ -S "$RUN/$name.sock" ] && return 0; sleep 0.05; done
-    fail "$name did not start"
+    start_app "$@"
+    wait_for 5 test -S "$RUN/$1.sock" || fail "$1 did not start"
 }
 start store
 start hub

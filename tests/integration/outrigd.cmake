@@ -3,7 +3,7 @@
 add_executable(outrigd-testsvc ${CMAKE_CURRENT_LIST_DIR}/outrigd_testsvc.c)
 target_link_libraries(outrigd-testsvc PRIVATE common_microapp common_util)
 outrig_c_test(outrigd_integration_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/outrigd_test.c
-    LIBS common_rpc outrig_proto LABEL integration TIMEOUT 180)
+    LIBS common_rpc outrig_proto outrig_test_support LABEL integration TIMEOUT 180)
 if(TARGET outrigd_integration_test)
     set(_od_store ${CMAKE_BINARY_DIR}/services/store/outrig-store)
     set(_od_hub ${CMAKE_BINARY_DIR}/services/hub/outrig-hub)

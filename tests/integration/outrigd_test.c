@@ -5,8 +5,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +21,7 @@
 
 #include "outrig/v1/driver.pb-c.h"
 #include "outrig/v1/health.pb-c.h"
+#include "proc.h"
 #include "rpc/rpc.h"
 
 #define SERVING OUTRIG__V1__SERVICE_INFO__STATE__SERVING
@@ -43,17 +42,10 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void it_init(itest *t, const char *yaml_body)
 {
     memset(t, 0, sizeof *t);
-    snprintf(t->dir, sizeof t->dir, "/tmp/outrigd-itest-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
+    assert_int_equal(proc_tmpdir("outrigd-it", t->dir, sizeof t->dir), 0);
     snprintf(t->run, sizeof t->run, "%s/run", t->dir);
     snprintf(t->cfg, sizeof t->cfg, "%s/outrig.yaml", t->dir);
     snprintf(t->log, sizeof t->log, "%s/outrigd.log", t->dir);
@@ -66,17 +58,9 @@ static void it_init(itest *t, const char *yaml_body)
 // Starts outrigd with extra arguments; its output goes to the log file.
 static pid_t it_spawn(itest *t, const char *config)
 {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl(OUTRIGD_BIN, "outrigd", "--config", config, (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {OUTRIGD_BIN, "--config", (char *)config, NULL};
+    pid_t pid = proc_spawn(argv, NULL, t->log);
+    assert_true(pid > 0);
     return pid;
 }
 
@@ -156,7 +140,7 @@ static void it_wait(itest *t, const char *name, int st, int min_restarts, unsign
         if (now_ms() > end)
             fail_msg("%s: not in state %d (restarts >= %d) within %u ms; last state %d", name, st,
                      min_restarts, timeout_ms, last);
-        sleep_ms(50);
+        proc_sleep_ms(50);
     }
 }
 
@@ -171,7 +155,7 @@ static int it_waitpid(pid_t pid, unsigned timeout_ms)
             return st;
         if (r < 0 || now_ms() > end)
             return -1;
-        sleep_ms(20);
+        proc_sleep_ms(20);
     }
 }
 
@@ -212,11 +196,6 @@ static void it_assert_run_dir_empty(itest *t)
     closedir(d);
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(p);
-}
-
 static void dump_log(const itest *t)
 {
     FILE *f = fopen(t->log, "r");
@@ -242,7 +221,7 @@ static void it_done(itest *t)
         if (!pid_gone(t->seen[k]))
             kill(t->seen[k], SIGKILL);
     dump_log(t);
-    nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    proc_rmtree(t->dir);
     t->dir[0] = '\0';
 }
 
@@ -340,7 +319,7 @@ static void test_outrigd_crash_loop_failed_and_sigkill_on_stop(void **state)
     // A FAILED service does not hold up the ones after it.
     it_wait(&t, "steady", SERVING, 0, 15000, NULL);
     it_wait(&t, "stubborn", SERVING, 0, 15000, NULL);
-    sleep_ms(400); // longer than any backoff: FAILED is final
+    proc_sleep_ms(400); // longer than any backoff: FAILED is final
     it_wait(&t, "flaky", FAILED, 2, 100, &s);
     assert_int_equal(s.restarts, 2);
 

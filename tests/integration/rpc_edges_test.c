@@ -43,8 +43,18 @@ static int setup(void **state)
     snprintf(log, sizeof log, "%s/outrigd.log", e->dir);
     snprintf(runenv, sizeof runenv, "OUTRIG_RUN_DIR=%s", e->run);
     snprintf(dataenv, sizeof dataenv, "OUTRIG_DATA_DIR=%s/data", e->dir);
+    // Only store and hub: the revision checks below need a store nobody else writes to
+    // (the embedded default also runs the orchestrator, which seeds its catalogue).
+    char cfg[128], cfgenv[160];
+    snprintf(cfg, sizeof cfg, "%s/outrig.yaml", e->dir);
+    FILE *f = fopen(cfg, "w");
+    if (!f)
+        return -1;
+    fputs("services:\n  - name: store\n  - name: hub\n", f);
+    fclose(f);
+    snprintf(cfgenv, sizeof cfgenv, "OUTRIG_CONFIG=%s", cfg);
     char *argv[] = {bin, NULL};
-    char *envv[] = {runenv, dataenv, "OUTRIG_CONFIG=", "OUTRIG_LOG_LEVEL=warn", NULL};
+    char *envv[] = {runenv, dataenv, cfgenv, "OUTRIG_LOG_LEVEL=warn", NULL};
     e->outrigd = proc_spawn(argv, envv, log);
     *state = e;
     if (e->outrigd <= 0)

@@ -2,29 +2,25 @@
 #define _GNU_SOURCE
 #include "store_harness.h"
 
-#include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "proc.h"
 
 int sth_init(sth *h)
 {
     memset(h, 0, sizeof(*h));
-    strcpy(h->dir, "/tmp/outrig-store-it-XXXXXX");
-    if (!mkdtemp(h->dir))
+    if (proc_tmpdir("store-it", h->dir, sizeof(h->dir)))
         return -1;
     snprintf(h->run, sizeof(h->run), "%s/run", h->dir);
     snprintf(h->data, sizeof(h->data), "%s/data", h->dir);
     snprintf(h->url, sizeof(h->url), "ipc://%s/store.sock", h->run);
     mkdir(h->run, 0700);
     mkdir(h->data, 0700);
-    h->pid = 0;
     return 0;
 }
 
@@ -36,24 +32,20 @@ store_client *sth_client(sth *h)
 
 int sth_start(sth *h)
 {
-    const char *bd = getenv("OUTRIG_BUILD_DIR");
     char bin[512];
-    snprintf(bin, sizeof(bin), "%s/services/store/outrig-store", bd ? bd : ".");
-    pid_t pid = fork();
-    if (pid < 0)
+    proc_build_path("services/store/outrig-store", bin, sizeof(bin));
+    char *argv[32] = {bin,        "--run-dir", h->run,        "--data-dir", h->data,
+                      "--listen", h->url,      "--log-level", "warn"};
+    int n = 9;
+    for (int i = 0; h->extra[i] && n < 29; i++) {
+        argv[n++] = "--set";
+        argv[n++] = (char *)h->extra[i];
+    }
+    argv[n] = NULL;
+    pid_t pid = proc_spawn(argv, NULL, NULL);
+    if (pid < 0) {
+        fprintf(stderr, "spawn %s: %s\n", bin, strerror(-pid));
         return -1;
-    if (pid == 0) {
-        const char *argv[32] = {bin,        "--run-dir", h->run,        "--data-dir", h->data,
-                                "--listen", h->url,      "--log-level", "warn"};
-        int n = 9;
-        for (int i = 0; h->extra[i] && n < 29; i++) {
-            argv[n++] = "--set";
-            argv[n++] = h->extra[i];
-        }
-        argv[n] = NULL;
-        execv(bin, (char **)argv);
-        fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
-        _exit(127);
     }
     h->pid = pid;
     store_client *c = sth_client(h);
@@ -72,7 +64,7 @@ int sth_start(sth *h)
             h->pid = 0;
             break;
         }
-        usleep(50000);
+        proc_sleep_ms(50);
     }
     store_client_close(c);
     fprintf(stderr, "outrig-store did not answer Info\n");
@@ -83,16 +75,10 @@ int sth_kill(sth *h, int sig)
 {
     if (h->pid <= 0)
         return 0;
-    kill(h->pid, sig);
-    int st = 0;
-    waitpid(h->pid, &st, 0);
+    // A store that ignores sig for 30 s is killed: its status then says so.
+    int st = proc_stop(h->pid, sig, 30000);
     h->pid = 0;
-    return st;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(p);
+    return st < 0 ? 0 : st;
 }
 
 int sth_fini(sth *h)
@@ -104,7 +90,7 @@ int sth_fini(sth *h)
         rc = -1;
     }
     if (h->dir[0]) {
-        nftw(h->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        proc_rmtree(h->dir);
         if (access(h->dir, F_OK) == 0) {
             fprintf(stderr, "%s left behind\n", h->dir);
             rc = -1;

@@ -29,13 +29,14 @@ wait_for() {
 }
 
 # start_app NAME ARGS...: starts micro-app NAME ($B/services/NAME/outrig-NAME) in the
-# background with --run-dir $RUN, --data-dir $T/data/NAME and --log-level warn before ARGS,
-# stderr appended to $T/NAME.log; its pid is in LAST_PID and PIDS. Does not wait.
+# background with --run-dir $RUN, --data-dir $T/data/NAME and --log-level $APP_LOG_LEVEL
+# (default warn) before ARGS, output appended to $T/NAME.log; its pid is in LAST_PID and
+# PIDS. Does not wait.
 start_app() {
     local name=$1
     shift
     "$B/services/$name/outrig-$name" --run-dir "$RUN" --data-dir "$T/data/$name" \
-        --log-level warn "$@" 2>>"$T/$name.log" &
+        --log-level "${APP_LOG_LEVEL:-warn}" "$@" >>"$T/$name.log" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
@@ -59,4 +60,15 @@ stop_all() {
 lib_trap() {
     LIB_GRACE=${1:-5}
     trap 'stop_all "$LIB_GRACE"; declare -F lib_cleanup >/dev/null && lib_cleanup; rm -rf "$T"' EXIT
+}
+
+# start_hub: start_app hub listening on $URL and waits until $B/tests/hub_pubsub_tool reads
+# its info; its pid in HUB_PID. Dies, showing the hub's log, when it does not come up.
+lib_hub_up() { "$B/tests/hub_pubsub_tool" info "$URL" >/dev/null 2>&1; }
+start_hub() {
+    start_app hub --listen "$URL"
+    HUB_PID=$LAST_PID
+    wait_for 10 lib_hub_up && return 0
+    cat "$T/hub.log" >&2
+    die "hub did not come up"
 }

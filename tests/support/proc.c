@@ -221,14 +221,14 @@ pid_t proc_app_spawn(const proc_app *app, const char *name, const char *const *e
     if ((size_t)snprintf(data, sizeof data, "%s/%s", app->root, name) >= sizeof data ||
         (size_t)snprintf(log, sizeof log, "%s/%s.log", app->root, name) >= sizeof log)
         return -ENAMETOOLONG;
-    char *argv[16] = {bin, "--run-dir", (char *)app->run_dir, "--data-dir", data};
+    char *argv[32] = {bin, "--run-dir", (char *)app->run_dir, "--data-dir", data};
     size_t n = 5;
     if (app->log_level) {
         argv[n++] = "--log-level";
         argv[n++] = (char *)app->log_level;
     }
     for (size_t i = 0; extra && extra[i]; i++) {
-        if (n >= 15)
+        if (n >= 31)
             return -E2BIG;
         argv[n++] = (char *)extra[i];
     }

@@ -43,8 +43,8 @@ typedef struct proc_app {
     const char *bin;       // build-relative binary; NULL: services/<name>/outrig-<name>
 } proc_app;
 
-// Starts micro-app `name` under app with extra flags (NULL-terminated, may be NULL; at most 8
-// entries). Pid or -errno.
+// Starts micro-app `name` under app with extra flags (NULL-terminated, may be NULL; at most
+// 24 entries). Pid or -errno.
 pid_t proc_app_spawn(const proc_app *app, const char *name, const char *const *extra);
 // Waits until ipc://<run_dir>/<name>.sock answers Health SERVING. true when serving.
 bool proc_app_wait(const proc_app *app, const char *name, unsigned timeout_ms);

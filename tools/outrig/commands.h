@@ -9,6 +9,11 @@ int cmd_status(cli *c, int argc, char **argv, int from);
 int cmd_store(cli *c, int argc, char **argv, int from);
 int cmd_events(cli *c, int argc, char **argv, int from);
 
+struct store_client;
+// Opens a client of the store at c->store_url, right before its first call (store_cmd.c).
+// Returns 0, or CLI_EXIT_UNREACHABLE with the message printed.
+int cmd_store_open(cli *c, struct store_client **sc);
+
 // Reads a whole file ("-" = stdin), at most max bytes, into a malloc'd buffer
 // the caller frees. Returns 0, or prints why and returns CLI_EXIT_FAIL.
 int cmd_read_file(const char *path, size_t max, char **data, size_t *len);

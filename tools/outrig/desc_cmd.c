@@ -1,5 +1,6 @@
 // outrig nsd|vnfd add|list|show|delete (onboarded SOL006 descriptors) and
 // outrig image add|list|delete (the local image catalogue).
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,15 +59,38 @@ static int add_files(orch_ctx *o, const cli_args *a, const char *method)
     return rc;
 }
 
-static int del_id(orch_ctx *o, const cli_args *a, const char *method, const char *what)
+// A kind of descriptor for list and show: its List method and how its items print.
+typedef struct desc_kind {
+    const char *what;   // "vnfd", "nsd"
+    const char *method; // "ListVnfd", ...
+    const ProtobufCMessageDescriptor *reply;
+    size_t n_off; // offset of the reply's item count (a size_t)
+    const char *(*id)(const void *reply, size_t i);
+    cli_list list;
+} desc_kind;
+
+// list: every descriptor; show ID: that one.
+static int list_show(orch_ctx *o, const cli_args *a, const desc_kind *k)
 {
-    Outrig__V1__IdRequest req = OUTRIG__V1__ID_REQUEST__INIT;
-    req.id = (char *)a->pos[0];
-    int rc = orch_call(o, method, &req.base, &outrig__v1__empty__descriptor, NULL, false);
-    if (!rc && o->c->format == CLI_FMT_JSON)
-        fprintf(o->c->out, "{\"deleted\":true}\n");
-    else if (!rc)
-        fprintf(o->c->out, "deleted %s %s\n", what, req.id);
+    ProtobufCMessage *res = NULL;
+    int rc = orch_call_list(o, k->method, NULL, k->reply, &res);
+    if (rc)
+        return rc;
+    size_t n, i = 0;
+    memcpy(&n, (const char *)res + k->n_off, sizeof n);
+    if (!a->npos) {
+        rc = cli_print_list(o->c, &k->list, res, n);
+    } else {
+        while (i < n && strcmp(a->pos[0], k->id(res, i)))
+            i++;
+        if (i < n) {
+            rc = cli_print_item(o->c, &k->list, res, i);
+        } else {
+            fprintf(stderr, "outrig: NOT_FOUND: %s %s is not onboarded\n", k->what, a->pos[0]);
+            rc = CLI_EXIT_FAIL;
+        }
+    }
+    protobuf_c_message_free_unpacked(res, NULL);
     return rc;
 }
 
@@ -118,55 +142,42 @@ static int vnfd_add(orch_ctx *o, const cli_args *a)
     return add_files(o, a, "AddVnfd");
 }
 
+static const char *vnfd_id(const void *reply, size_t i)
+{
+    return ((const Outrig__V1__ListVnfdResponse *)reply)->vnfd[i]->id;
+}
+
+static void vnfd_item_json(out_json *j, const void *reply, size_t i)
+{
+    vnfd_json(j, ((const Outrig__V1__ListVnfdResponse *)reply)->vnfd[i]);
+}
+
+static int vnfd_row(out_table *t, const void *reply, size_t i)
+{
+    const Outrig__V1__Vnfd *v = ((const Outrig__V1__ListVnfdResponse *)reply)->vnfd[i];
+    char nv[16], ne[16], ni[16];
+    snprintf(nv, sizeof nv, "%zu", v->n_vdu);
+    snprintf(ne, sizeof ne, "%zu", v->n_ext_cpd);
+    snprintf(ni, sizeof ni, "%zu", v->n_ignored);
+    const char *cells[] = {v->id, v->version, nv, v->n_vdu ? v->vdu[0]->image : "-", ne, ni};
+    return out_table_add(t, cells);
+}
+
 static int vnfd_list_show(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__ListRequest lreq = OUTRIG__V1__LIST_REQUEST__INIT;
-    Outrig__V1__ListVnfdResponse *res = NULL;
-    int rc = orch_call(o, "ListVnfd", &lreq.base, &outrig__v1__list_vnfd_response__descriptor,
-                       (ProtobufCMessage **)&res, true);
-    if (rc)
-        return rc;
-    const char *id = a->npos ? a->pos[0] : NULL;
-    size_t shown = 0;
-    out_json j;
-    out_json_init(&j);
-    if (!id)
-        out_json_array_begin(&j);
     static const char *const h[] = {"VNFD", "VERSION", "VDUS", "IMAGE", "EXT_CPDS", "IGNORED"};
-    out_table *t = out_table_new(6, h);
-    for (size_t i = 0; i < res->n_vnfd; i++) {
-        const Outrig__V1__Vnfd *v = res->vnfd[i];
-        if (id && strcmp(id, v->id))
-            continue;
-        shown++;
-        vnfd_json(&j, v);
-        char nv[16], ne[16], ni[16];
-        snprintf(nv, sizeof nv, "%zu", v->n_vdu);
-        snprintf(ne, sizeof ne, "%zu", v->n_ext_cpd);
-        snprintf(ni, sizeof ni, "%zu", v->n_ignored);
-        const char *cells[] = {v->id, v->version, nv, v->n_vdu ? v->vdu[0]->image : "-", ne, ni};
-        if (t)
-            out_table_add(t, cells);
-    }
-    if (!id)
-        out_json_array_end(&j);
-    if (id && !shown) {
-        fprintf(stderr, "outrig: NOT_FOUND: vnfd %s is not onboarded\n", id);
-        rc = CLI_EXIT_FAIL;
-    } else if (o->c->format == CLI_FMT_JSON) {
-        rc = cli_print_json(o->c, &j);
-    } else if (t) {
-        out_table_print(t, o->c->out);
-    }
-    out_table_free(t);
-    out_json_free(&j);
-    protobuf_c_message_free_unpacked(&res->base, NULL);
-    return rc;
+    static const desc_kind k = {"vnfd",
+                                "ListVnfd",
+                                &outrig__v1__list_vnfd_response__descriptor,
+                                offsetof(Outrig__V1__ListVnfdResponse, n_vnfd),
+                                vnfd_id,
+                                {NULL, 6, h, vnfd_item_json, vnfd_row}};
+    return list_show(o, a, &k);
 }
 
 static int vnfd_delete(orch_ctx *o, const cli_args *a)
 {
-    return del_id(o, a, "DeleteVnfd", "vnfd");
+    return orch_delete(o, "DeleteVnfd", "vnfd", a->pos[0]);
 }
 
 int cmd_vnfd(cli *c, int argc, char **argv, int from)
@@ -226,63 +237,50 @@ static int nsd_add(orch_ctx *o, const cli_args *a)
     return add_files(o, a, "AddNsd");
 }
 
+static const char *nsd_id(const void *reply, size_t i)
+{
+    return ((const Outrig__V1__ListNsdResponse *)reply)->nsd[i]->id;
+}
+
+static void nsd_item_json(out_json *j, const void *reply, size_t i)
+{
+    nsd_json(j, ((const Outrig__V1__ListNsdResponse *)reply)->nsd[i]);
+}
+
+static int nsd_row(out_table *t, const void *reply, size_t i)
+{
+    const Outrig__V1__Nsd *n = ((const Outrig__V1__ListNsdResponse *)reply)->nsd[i];
+    char vn[256] = "", pr[256] = "", ln[256] = "";
+    size_t o1 = 0, o2 = 0, o3 = 0;
+    for (size_t k = 0; k < n->n_vnfd_id && o1 < sizeof vn; k++)
+        o1 += (size_t)snprintf(vn + o1, sizeof vn - o1, "%s%s", k ? "," : "", n->vnfd_id[k]);
+    for (size_t k = 0; n->n_df && k < n->df[0]->n_vnf_profile && o2 < sizeof pr; k++) {
+        const Outrig__V1__Nsd__VnfProfile *p = n->df[0]->vnf_profile[k];
+        o2 += (size_t)snprintf(pr + o2, sizeof pr - o2, "%s%s(%u..%u)", k ? "," : "", p->id, p->min,
+                               p->max);
+    }
+    for (size_t k = 0; k < n->n_virtual_link && o3 < sizeof ln; k++)
+        o3 +=
+            (size_t)snprintf(ln + o3, sizeof ln - o3, "%s%s", k ? "," : "", n->virtual_link[k]->id);
+    const char *cells[] = {n->id, n->version, vn, pr, ln};
+    return out_table_add(t, cells);
+}
+
 static int nsd_list_show(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__ListRequest lreq = OUTRIG__V1__LIST_REQUEST__INIT;
-    Outrig__V1__ListNsdResponse *res = NULL;
-    int rc = orch_call(o, "ListNsd", &lreq.base, &outrig__v1__list_nsd_response__descriptor,
-                       (ProtobufCMessage **)&res, true);
-    if (rc)
-        return rc;
-    const char *id = a->npos ? a->pos[0] : NULL;
-    size_t shown = 0;
-    out_json j;
-    out_json_init(&j);
-    if (!id)
-        out_json_array_begin(&j);
     static const char *const h[] = {"NSD", "VERSION", "VNFDS", "PROFILES", "LINKS"};
-    out_table *t = out_table_new(5, h);
-    for (size_t i = 0; i < res->n_nsd; i++) {
-        const Outrig__V1__Nsd *n = res->nsd[i];
-        if (id && strcmp(id, n->id))
-            continue;
-        shown++;
-        nsd_json(&j, n);
-        char vn[256] = "", pr[256] = "", ln[256] = "";
-        size_t o1 = 0, o2 = 0, o3 = 0;
-        for (size_t k = 0; k < n->n_vnfd_id && o1 < sizeof vn; k++)
-            o1 += (size_t)snprintf(vn + o1, sizeof vn - o1, "%s%s", k ? "," : "", n->vnfd_id[k]);
-        for (size_t k = 0; n->n_df && k < n->df[0]->n_vnf_profile && o2 < sizeof pr; k++) {
-            const Outrig__V1__Nsd__VnfProfile *p = n->df[0]->vnf_profile[k];
-            o2 += (size_t)snprintf(pr + o2, sizeof pr - o2, "%s%s(%u..%u)", k ? "," : "", p->id,
-                                   p->min, p->max);
-        }
-        for (size_t k = 0; k < n->n_virtual_link && o3 < sizeof ln; k++)
-            o3 += (size_t)snprintf(ln + o3, sizeof ln - o3, "%s%s", k ? "," : "",
-                                   n->virtual_link[k]->id);
-        const char *cells[] = {n->id, n->version, vn, pr, ln};
-        if (t)
-            out_table_add(t, cells);
-    }
-    if (!id)
-        out_json_array_end(&j);
-    if (id && !shown) {
-        fprintf(stderr, "outrig: NOT_FOUND: nsd %s is not onboarded\n", id);
-        rc = CLI_EXIT_FAIL;
-    } else if (o->c->format == CLI_FMT_JSON) {
-        rc = cli_print_json(o->c, &j);
-    } else if (t) {
-        out_table_print(t, o->c->out);
-    }
-    out_table_free(t);
-    out_json_free(&j);
-    protobuf_c_message_free_unpacked(&res->base, NULL);
-    return rc;
+    static const desc_kind k = {"nsd",
+                                "ListNsd",
+                                &outrig__v1__list_nsd_response__descriptor,
+                                offsetof(Outrig__V1__ListNsdResponse, n_nsd),
+                                nsd_id,
+                                {NULL, 5, h, nsd_item_json, nsd_row}};
+    return list_show(o, a, &k);
 }
 
 static int nsd_delete(orch_ctx *o, const cli_args *a)
 {
-    return del_id(o, a, "DeleteNsd", "nsd");
+    return orch_delete(o, "DeleteNsd", "nsd", a->pos[0]);
 }
 
 int cmd_nsd(cli *c, int argc, char **argv, int from)
@@ -318,45 +316,33 @@ static int image_add(orch_ctx *o, const cli_args *a)
     return 0;
 }
 
+static void image_json(out_json *j, const void *reply, size_t i)
+{
+    const Outrig__V1__Image *img = ((const Outrig__V1__ListImagesResponse *)reply)->images[i];
+    out_json_object_begin(j);
+    out_json_kv_str(j, "name", img->name);
+    out_json_kv_str(j, "path", img->path);
+    out_json_object_end(j);
+}
+
+static int image_row(out_table *t, const void *reply, size_t i)
+{
+    const Outrig__V1__Image *img = ((const Outrig__V1__ListImagesResponse *)reply)->images[i];
+    const char *cells[] = {img->name, img->path};
+    return out_table_add(t, cells);
+}
+
 static int image_list(orch_ctx *o, const cli_args *a)
 {
-    Outrig__V1__ListRequest req = OUTRIG__V1__LIST_REQUEST__INIT;
-    Outrig__V1__ListImagesResponse *res = NULL;
-    int rc = orch_call(o, "ListImages", &req.base, &outrig__v1__list_images_response__descriptor,
-                       (ProtobufCMessage **)&res, true);
-    if (rc)
-        return rc;
-    if (o->c->format == CLI_FMT_JSON) {
-        out_json j;
-        out_json_init(&j);
-        out_json_array_begin(&j);
-        for (size_t i = 0; i < res->n_images; i++) {
-            out_json_object_begin(&j);
-            out_json_kv_str(&j, "name", res->images[i]->name);
-            out_json_kv_str(&j, "path", res->images[i]->path);
-            out_json_object_end(&j);
-        }
-        out_json_array_end(&j);
-        rc = cli_print_json(o->c, &j);
-        out_json_free(&j);
-    } else {
-        static const char *const h[] = {"IMAGE", "PATH"};
-        out_table *t = out_table_new(2, h);
-        for (size_t i = 0; t && i < res->n_images; i++) {
-            const char *cells[] = {res->images[i]->name, res->images[i]->path};
-            out_table_add(t, cells);
-        }
-        if (t)
-            out_table_print(t, o->c->out);
-        out_table_free(t);
-    }
-    protobuf_c_message_free_unpacked(&res->base, NULL);
-    return rc;
+    static const char *const h[] = {"IMAGE", "PATH"};
+    static const cli_list list = {NULL, 2, h, image_json, image_row};
+    return orch_list_print(o, "ListImages", NULL, &outrig__v1__list_images_response__descriptor,
+                           offsetof(Outrig__V1__ListImagesResponse, n_images), &list);
 }
 
 static int image_delete(orch_ctx *o, const cli_args *a)
 {
-    return del_id(o, a, "DeleteImage", "image");
+    return orch_delete(o, "DeleteImage", "image", a->pos[0]);
 }
 
 int cmd_image(cli *c, int argc, char **argv, int from)

@@ -14,16 +14,6 @@
 #define SYN_LIST "outrig host list [-o table|json]"
 #define SYN_TASKS "outrig host tasks HOST [-o table|json]"
 
-static int store_open(cli *c, store_client **sc)
-{
-    int rc = cli_check_reachable("outrig-store", c->store_url);
-    if (rc)
-        return rc;
-    rpc_client_opts o = cli_client_opts(c);
-    *sc = store_client_open(c->store_url, &o);
-    return *sc ? 0 : cli_report("outrig-store", c->store_url, RPC_UNAVAILABLE, NULL);
-}
-
 typedef struct list_ctx {
     cli *c;
     out_json *j;
@@ -71,7 +61,7 @@ static int host_row(const Outrig__V1__KeyValue *kv, void *arg)
 static int do_list(cli *c, const cli_args *a)
 {
     store_client *sc = NULL;
-    int rc = store_open(c, &sc);
+    int rc = cmd_store_open(c, &sc);
     if (rc)
         return rc;
     static const char *const headers[] = {"HOST", "AGENT", "PID",    "KVM",
@@ -110,7 +100,7 @@ static int do_list(cli *c, const cli_args *a)
 static int agent_url_of(cli *c, const char *host, char *url, size_t len)
 {
     store_client *sc = NULL;
-    int rc = store_open(c, &sc);
+    int rc = cmd_store_open(c, &sc);
     if (rc)
         return rc;
     char key[STORE_KEY_MAX];

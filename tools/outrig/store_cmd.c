@@ -60,14 +60,17 @@ static int store_fail(store_ctx *s, rpc_code code, const rpc_status *st)
 // 1.5.2 listener (nanomsg/nng#1518), so no command connects just to give up.
 static int store_open(store_ctx *s)
 {
-    if (s->sc)
-        return 0;
-    int rc = cli_check_reachable("outrig-store", s->c->store_url);
+    return s->sc ? 0 : cmd_store_open(s->c, &s->sc);
+}
+
+int cmd_store_open(cli *c, struct store_client **sc)
+{
+    int rc = cli_check_reachable("outrig-store", c->store_url);
     if (rc)
         return rc;
-    rpc_client_opts o = cli_client_opts(s->c);
-    s->sc = store_client_open(s->c->store_url, &o);
-    return s->sc ? 0 : store_fail(s, RPC_UNAVAILABLE, NULL);
+    rpc_client_opts o = cli_client_opts(c);
+    *sc = store_client_open(c->store_url, &o);
+    return *sc ? 0 : cli_report("outrig-store", c->store_url, RPC_UNAVAILABLE, NULL);
 }
 
 static int do_get(store_ctx *s, const cli_args *a)
