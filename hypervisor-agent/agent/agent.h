@@ -49,6 +49,8 @@ typedef struct agent_cp {
     char host_ifname[16];
     char peer_address[46];
     char peer_id[130];
+    char virtual_link[128]; // the NS's vl id, for cp.ready
+    char vl_key[258];       // "<ns>/<vl>" of the bridge ConfigurePeer attached it to ("" = none)
 } agent_cp;
 
 typedef struct agent_vnf {
@@ -80,6 +82,9 @@ typedef struct agent {
     bool keep;          // leave VMs and VNFs running on shutdown
     unsigned stop_grace_ms;
     uint64_t started_us, started_unix_ms;
+    char host_addr[16];  // the host's underlay IPv4 reported in cp.ready ("" = none)
+    char site[128];      // reported in cp.ready
+    atomic_int n_checks; // traffic checks running (link.c)
 
     vmm_host *kvm;         // NULL when /dev/kvm is unusable
     struct rt_runtime *rt; // NULL when the runtime could not start
@@ -153,12 +158,28 @@ void agent_vnf_destroy_all(agent *ag);
 // outlives its agent. At start, before any call.
 void agent_vnf_purge_leftovers(agent *ag, const char *prefix);
 
+// link.c: the agent's part of the linker's data path (worker thread, mu held).
+// Enslaves cp's host veth to the link's bridge, tunnels to r->peer_host when set, and starts a
+// traffic check (ICMP from inside f's netns to the peer) whose verdict is published as
+// cp.verified for r->link_id. Nothing to do when r->virtual_link is "". 0 or -errno.
+int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_ConfigurePeerRequest *r);
+// Publishes `type` (cp.ready or cp.down) with a CpReport for every CP of f (owner = NS id;
+// nothing for a VNF without owner).
+void agent_link_cps(agent *ag, const agent_vnf *f, const char *type);
+// Removes the bridge and tunnel of each link of f that no other VNF's CP is attached to.
+void agent_link_release(agent *ag, const agent_vnf *f);
+// Waits for the running traffic checks (shutdown, before the publisher goes).
+void agent_link_wait(agent *ag);
+
 // events.c: host.* and vnf.* events through the hub publisher (worker or main thread).
 int agent_events_start(agent *ag);
 void agent_events_stop(agent *ag);
 void agent_event_vm(agent *ag, const char *type, const outrig_v1_VmInfo *vm);
 void agent_event_vnf(agent *ag, const char *type, const outrig_v1_VnfInfo *vnf);
 void agent_event_host(agent *ag, const char *type);
+// Publishes an already encoded payload (any thread).
+void agent_event_raw(agent *ag, const char *cat, const char *type, const char *id,
+                     const uint8_t *buf, size_t len);
 void agent_host_record(const agent *ag, outrig_v1_HostRecord *rec);
 
 // state.c: /host/<name> under a lease (main thread).

@@ -78,3 +78,16 @@ void agent_event_host(agent *ag, const char *type)
     agent_host_record(ag, &rec);
     publish(ag, "host", type, ag->host, outrig_v1_HostRecord_fields, &rec);
 }
+
+void agent_event_raw(agent *ag, const char *cat, const char *type, const char *id,
+                     const uint8_t *buf, size_t len)
+{
+    if (!ag->pub)
+        return;
+    char source[80];
+    snprintf(source, sizeof source, "agent/%s", ag->host);
+    hub_event ev = {cat, type, id, source, buf, len};
+    int rc = hub_publisher_add(ag->pub, &ev, NULL);
+    if (rc)
+        log_warn("event %s.%s %s: %s", cat, type, id, strerror(-rc));
+}

@@ -196,6 +196,11 @@ rpc_code agent_check_vnf_spec(const outrig_v1_VnfSpec *s, const char *prefix, rp
             snprintf(f, sizeof f, "cps[%u].address", (unsigned)i);
             return bad(st, prefix, f, "need \"address/prefix\"");
         }
+        // It becomes part of the linker's link ids and store keys.
+        if (!text_ok(cp->virtual_link) || strpbrk(cp->virtual_link, " /~")) {
+            snprintf(f, sizeof f, "cps[%u].virtual_link", (unsigned)i);
+            return bad(st, prefix, f, "need an id without spaces, '/' or '~'");
+        }
     }
     if (s->cpu_millis > 1024000)
         return bad(st, prefix, "cpu_millis", "at most 1024000");
@@ -219,6 +224,16 @@ rpc_code agent_check_peer(const outrig_v1_ConfigurePeerRequest *r, rpc_status *s
         return bad(st, NULL, "peer_address", "need an IP address or \"\"");
     if (!text_ok(r->peer_id))
         return bad(st, NULL, "peer_id", "control characters are not allowed");
+    if (!text_ok(r->virtual_link) || strchr(r->virtual_link, ' '))
+        return bad(st, NULL, "virtual_link", "need a vl key without spaces or \"\"");
+    if (!text_ok(r->link_id))
+        return bad(st, NULL, "link_id", "control characters are not allowed");
+    if (r->peer_host[0] && inet_pton(AF_INET, r->peer_host, buf) != 1)
+        return bad(st, NULL, "peer_host", "need an IPv4 address or \"\"");
+    if (r->host[0] && inet_pton(AF_INET, r->host, buf) != 1)
+        return bad(st, NULL, "host", "need an IPv4 address or \"\"");
+    if (r->vni > 0xffffff || (r->peer_host[0] && !r->vni))
+        return bad(st, NULL, "vni", "need 1..16777215 with a peer_host");
     return RPC_OK;
 }
 

@@ -12,7 +12,10 @@
 //                       prefix that a dead agent left: one agent per prefix and host.
 //   host_netns=NAME     put the host ends of VNF veths in that network namespace (the
 //                       site's own, where the linker attaches them); default: the agent's
+//   host_addr=IPV4      the host's underlay address for VXLAN links, reported in cp.ready
+//   site=NAME           the site reported in cp.ready
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,15 @@ static int opts(agent *ag, microapp *app)
     }
     snprintf(ag->guest_dir, sizeof ag->guest_dir, "%s",
              microapp_opt(app, "guest_dir", AGENT_GUEST_DIR));
+    // The underlay address and site the linker gets in cp.ready (VXLAN endpoints).
+    const char *ha = microapp_opt(app, "host_addr", "");
+    struct in_addr ia;
+    if (ha[0] && (strlen(ha) >= sizeof ag->host_addr || inet_pton(AF_INET, ha, &ia) != 1)) {
+        log_error("--set host_addr=%s: need an IPv4 address", ha);
+        return -EINVAL;
+    }
+    snprintf(ag->host_addr, sizeof ag->host_addr, "%s", ha);
+    snprintf(ag->site, sizeof ag->site, "%s", microapp_opt(app, "site", ""));
     const char *dd = microapp_data_dir(app);
     if (strlen(dd) >= sizeof ag->data_dir) {
         log_error("--data-dir: at most %zu characters", sizeof ag->data_dir - 1);
@@ -146,6 +158,7 @@ void agent_service_fini(microapp *app, void *state)
         agent_vnf_destroy_all(ag);
     pthread_mutex_unlock(&ag->mu);
     agent_state_stop(ag);
+    agent_link_wait(ag);
     agent_events_stop(ag);
     // With on_exit=keep the VNFs stay and their handles are simply abandoned: the runtime has
     // no way to drop one without deleting it, and the process is ending anyway.

@@ -190,6 +190,8 @@ rpc_code agent_vnf_create(agent *ag, const outrig_v1_VnfSpec *s, outrig_v1_VnfIn
     for (size_t i = 0; i < f->n_cps; i++) {
         snprintf(f->cps[i].id, sizeof f->cps[i].id, "%s", s->cps[i].id);
         snprintf(f->cps[i].address, sizeof f->cps[i].address, "%s", s->cps[i].address);
+        snprintf(f->cps[i].virtual_link, sizeof f->cps[i].virtual_link, "%s",
+                 s->cps[i].virtual_link);
         const char *h = rt_vnf_host_ifname(f->v, i);
         snprintf(f->cps[i].host_ifname, sizeof f->cps[i].host_ifname, "%s", h ? h : "");
     }
@@ -222,6 +224,7 @@ rpc_code agent_vnf_start(agent *ag, const char *id, outrig_v1_VnfInfo *out, rpc_
     // The program may already have ended: vnf.started first, then what followed.
     f->reported = outrig_v1_AgentVnfState_AGENT_VNF_RUNNING;
     agent_event_vnf(ag, "started", out);
+    agent_link_cps(ag, f, "ready");
     report(ag, f);
     return RPC_OK;
 }
@@ -240,8 +243,10 @@ rpc_code agent_vnf_stop(agent *ag, const char *id, outrig_v1_VnfInfo *out, rpc_s
     vnf_info(f, out);
     if (rc)
         return from_errno(st, rc, "stopping the VNF");
-    if (was_running && out->state != f->reported)
+    if (was_running && out->state != f->reported) {
         agent_event_vnf(ag, "stopped", out);
+        agent_link_cps(ag, f, "down");
+    }
     f->reported = out->state;
     return RPC_OK;
 }
@@ -263,6 +268,9 @@ rpc_code agent_vnf_delete(agent *ag, const char *id, rpc_status *st)
     report(ag, f);
     static outrig_v1_VnfInfo info; // worker thread only
     vnf_info(f, &info);
+    if (info.state == outrig_v1_AgentVnfState_AGENT_VNF_RUNNING)
+        agent_link_cps(ag, f, "down");
+    agent_link_release(ag, f);
     vnf_free(f);
     agent_event_vnf(ag, "deleted", &info);
     log_info("vnf %s deleted", id);
@@ -357,6 +365,9 @@ rpc_code agent_vnf_peer(agent *ag, const outrig_v1_ConfigurePeerRequest *r, outr
         *cp = saved;
         return from_errno(st, rc, "writing the peer file");
     }
+    rc = agent_link_peer(ag, f, cp, r);
+    if (rc)
+        return from_errno(st, rc, "setting up the link's data path");
     vnf_info(f, out);
     return RPC_OK;
 }
@@ -368,7 +379,10 @@ static void report(agent *ag, agent_vnf *f)
     vnf_info(f, &info);
     if (info.state == f->reported)
         return;
+    bool was_running = f->reported == outrig_v1_AgentVnfState_AGENT_VNF_RUNNING;
     f->reported = info.state;
+    if (was_running)
+        agent_link_cps(ag, f, "down");
     if (info.state == outrig_v1_AgentVnfState_AGENT_VNF_EXITED)
         agent_event_vnf(ag, "exited", &info);
     else if (info.state == outrig_v1_AgentVnfState_AGENT_VNF_FAILED)
@@ -389,6 +403,7 @@ void agent_vnf_destroy_all(agent *ag)
     for (size_t i = 0; i < AGENT_MAX_VNFS; i++)
         if (ag->vnfs[i].used) {
             log_info("vnf %s deleted on shutdown", ag->vnfs[i].id);
+            agent_link_release(ag, &ag->vnfs[i]);
             vnf_free(&ag->vnfs[i]);
         }
 }

@@ -1,10 +1,12 @@
 // agents: the Agent API's ConfigurePeer, one RPC client per agent URL.
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapath.h"
 #include "lnkd.h"
 #include "outrig/v1/agent.pb-c.h"
 #include "rpc/rpc.h"
@@ -66,7 +68,8 @@ static rpc_client *client_for(struct lnkd_agents *a, const char *url)
     return c;
 }
 
-int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *reason, size_t n)
+int lnkd_configure_peer(lnkd *d, const char *link_id, const lnk_cp *self, const lnk_cp *peer,
+                        char *reason, size_t n)
 {
     if (!self->agent[0])
         return 0; // a CP with no agent to tell (its VNF reads its peer elsewhere)
@@ -87,6 +90,15 @@ int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *r
     req.address = (char *)"";
     req.peer_address = addr;
     req.peer_id = id;
+    // The data path: the vl key names the bridge; a peer on another site host gets a tunnel.
+    char vl[2 * LNK_ID_MAX + 2];
+    snprintf(vl, sizeof vl, "%s/%s", self->ns_id, self->virtual_link);
+    bool cross = self->host[0] && peer->host[0] && strcmp(self->host, peer->host);
+    req.virtual_link = self->virtual_link[0] ? vl : (char *)"";
+    req.link_id = (char *)link_id;
+    req.peer_host = cross ? (char *)peer->host : (char *)"";
+    req.vni = cross ? lnk_vni(vl) : 0;
+    req.host = (char *)self->host;
     rpc_status st = {0};
     rpc_code code =
         rpc_client_call(c, "/outrig.v1.Agent/ConfigurePeer", &req.base, NULL, NULL, NULL, &st);

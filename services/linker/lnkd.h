@@ -115,7 +115,8 @@ void lnkd_topology_free(lnkd_topology *t);
 // no agent) or -errno; reason gets the error text.
 struct lnkd_agents *lnkd_agents_new(void);
 void lnkd_agents_free(struct lnkd_agents *a);
-int lnkd_configure_peer(lnkd *d, const lnk_cp *self, const lnk_cp *peer, char *reason, size_t n);
+int lnkd_configure_peer(lnkd *d, const char *link_id, const lnk_cp *self, const lnk_cp *peer,
+                        char *reason, size_t n);
 
 // front.c
 int lnkd_front_add(lnkd *d);

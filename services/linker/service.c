@@ -128,6 +128,9 @@ static void configure(lnkd *d, lnkd_link *l)
     j->attempt = l->fsm.attempts;
     j->end[0] = *e0;
     j->end[1] = *e1;
+    // ConfigurePeer names the bridge after the link's vl, which a CP may not have reported.
+    for (int i = 0; i < 2; i++)
+        snprintf(j->end[i].virtual_link, sizeof j->end[i].virtual_link, "%s", l->vl);
 }
 
 // Makes the queued ConfigurePeer calls (mu NOT held); a failure fails the attempt it was for.
@@ -147,9 +150,9 @@ static void run_jobs(lnkd *d)
         for (size_t i = 0; i < n; i++) {
             lnkd_job *j = &jobs[i];
             char why[LNK_REASON_MAX] = "";
-            int rc = lnkd_configure_peer(d, &j->end[1], &j->end[0], why, sizeof why);
+            int rc = lnkd_configure_peer(d, j->id, &j->end[1], &j->end[0], why, sizeof why);
             if (rc == 0)
-                rc = lnkd_configure_peer(d, &j->end[0], &j->end[1], why, sizeof why);
+                rc = lnkd_configure_peer(d, j->id, &j->end[0], &j->end[1], why, sizeof why);
             if (rc == 0)
                 continue;
             pthread_mutex_lock(&d->mu);

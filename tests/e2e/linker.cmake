@@ -30,3 +30,16 @@ if(TARGET outrig-linker AND TARGET outrig-agent)
         set_tests_properties(linker_agent_e2e PROPERTIES SKIP_RETURN_CODE 77)
     endif()
 endif()
+
+# A link between two process VNFs comes UP through the real outrig-agent (ConfigurePeer data
+# path, traffic check, cp.verified), with store, hub and linker processes (root; exits 77,
+# skipped, otherwise).
+if(TARGET outrig-linker AND TARGET outrig-agent)
+    outrig_c_test(agent_link_e2e SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_link_test.c
+        LIBS lnk_datapath lnk_domain linker_test_net outrig_test_support common_store
+        common_hub outrig_proto ${NNG_LIB} Threads::Threads LABEL e2e TIMEOUT 120)
+    if(TARGET agent_link_e2e)
+        add_dependencies(agent_link_e2e outrig-store outrig-hub outrig-linker outrig-agent)
+        set_tests_properties(agent_link_e2e PROPERTIES SKIP_RETURN_CODE 77)
+    endif()
+endif()
