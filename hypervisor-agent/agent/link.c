@@ -192,6 +192,15 @@ int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_Confi
     return rc;
 }
 
+// Copies src into dst[n], cut at n - 1 bytes: the fields come from bounded agent
+// records, and a cut value is caught by the linker's own validation.
+static void link_put(char *dst, size_t n, const char *src)
+{
+    size_t l = strnlen(src, n - 1);
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
 void agent_link_cps(agent *ag, const agent_vnf *f, const char *type)
 {
     if (!f->owner[0])
@@ -199,15 +208,15 @@ void agent_link_cps(agent *ag, const agent_vnf *f, const char *type)
     for (size_t i = 0; i < f->n_cps; i++) {
         const agent_cp *p = &f->cps[i];
         lnk_cp cp = {0};
-        snprintf(cp.ns_id, sizeof cp.ns_id, "%s", f->owner);
-        snprintf(cp.vnf_id, sizeof cp.vnf_id, "%s", f->id);
-        snprintf(cp.cp_id, sizeof cp.cp_id, "%s", p->id);
-        snprintf(cp.address, sizeof cp.address, "%s", p->address);
-        snprintf(cp.host, sizeof cp.host, "%s", ag->host_addr);
-        snprintf(cp.agent, sizeof cp.agent, "%s", microapp_listen_url(ag->app));
-        snprintf(cp.site, sizeof cp.site, "%s", ag->site);
-        snprintf(cp.virtual_link, sizeof cp.virtual_link, "%s", p->virtual_link);
-        snprintf(cp.host_ifname, sizeof cp.host_ifname, "%s", p->host_ifname);
+        link_put(cp.ns_id, sizeof cp.ns_id, f->owner);
+        link_put(cp.vnf_id, sizeof cp.vnf_id, f->id);
+        link_put(cp.cp_id, sizeof cp.cp_id, p->id);
+        link_put(cp.address, sizeof cp.address, p->address);
+        link_put(cp.host, sizeof cp.host, ag->host_addr);
+        link_put(cp.agent, sizeof cp.agent, microapp_listen_url(ag->app));
+        link_put(cp.site, sizeof cp.site, ag->site);
+        link_put(cp.virtual_link, sizeof cp.virtual_link, p->virtual_link);
+        link_put(cp.host_ifname, sizeof cp.host_ifname, p->host_ifname);
         uint8_t *buf = NULL;
         size_t len = 0;
         if (lnk_cp_encode(&cp, &buf, &len)) {

@@ -190,6 +190,33 @@ static void test_peer_and_refs_are_checked(void **state)
     assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_INVALID_ARGUMENT);
     assert_string_equal(st.field, "address");
 
+    // The data-path fields the linker sends.
+    p.address[0] = '\0';
+    snprintf(p.virtual_link, sizeof p.virtual_link, "ns/access");
+    snprintf(p.link_id, sizeof p.link_id, "ns/access/a~b");
+    snprintf(p.peer_host, sizeof p.peer_host, "192.0.2.2");
+    snprintf(p.host, sizeof p.host, "192.0.2.1");
+    p.vni = 4242;
+    assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_OK);
+    p.vni = 0;   // a tunnel needs a VNI
+    assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_INVALID_ARGUMENT);
+    assert_string_equal(st.field, "vni");
+    p.vni = 0x1000000;
+    assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_INVALID_ARGUMENT);
+    assert_string_equal(st.field, "vni");
+    p.vni = 4242;
+    snprintf(p.peer_host, sizeof p.peer_host, "site-b");
+    assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_INVALID_ARGUMENT);
+    assert_string_equal(st.field, "peer_host");
+    snprintf(p.peer_host, sizeof p.peer_host, "192.0.2.2");
+    snprintf(p.host, sizeof p.host, "2001:db8::1");
+    assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_INVALID_ARGUMENT);
+    assert_string_equal(st.field, "host");
+    snprintf(p.host, sizeof p.host, "192.0.2.1");
+    snprintf(p.virtual_link, sizeof p.virtual_link, "ns/ac cess");
+    assert_int_equal(roundtrip(AGENT_M_CONFIGURE_PEER, &p, &st), RPC_INVALID_ARGUMENT);
+    assert_string_equal(st.field, "virtual_link");
+
     outrig_v1_VnfRef r = {0};
     assert_int_equal(roundtrip(AGENT_M_DELETE_VNF, &r, &st), RPC_INVALID_ARGUMENT);
     assert_string_equal(st.field, "id");
