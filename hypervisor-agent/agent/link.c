@@ -196,7 +196,9 @@ int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_Confi
 // records, and a cut value is caught by the linker's own validation.
 static void link_put(char *dst, size_t n, const char *src)
 {
-    size_t l = strnlen(src, n - 1);
+    size_t l = strlen(src);
+    if (l > n - 1)
+        l = n - 1;
     memcpy(dst, src, l);
     dst[l] = '\0';
 }
