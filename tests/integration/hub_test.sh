@@ -30,6 +30,9 @@ COUNT=20000
 
 # Durable subscriber: kill -9 mid-stream, restart under the same name.
 wait_lines "$T/dur.a" 3000 30 || die "durable subscriber got no events"
+# Let it acknowledge once (the client acks every second) so that resuming after the
+# ack, not from the start, is what the restart must show.
+sleep 1.3
 kill -9 "$DUR"; wait "$DUR" 2>/dev/null
 sleep 0.3
 "$TOOL" sub "$URL" durable1 0 0 0 "$T/dur.b" 2>>"$T/sub.log" & DUR=$!; PIDS+=("$DUR")
@@ -52,9 +55,10 @@ LAST=$(tail -1 "$T/acked" | cut -d' ' -f2)
 [ "$LAST" -ge $COUNT ] || die "only $LAST events acknowledged"
 
 # Expected: every acknowledged seq.
-awk '{for (s = $1; s <= $2; s++) print s}' "$T/acked" | sort -n -u >"$T/want"
+# comm needs both sides in the same (byte) order, not numeric order.
+awk '{for (s = $1; s <= $2; s++) print s}' "$T/acked" | LC_ALL=C sort -u >"$T/want"
 NWANT=$(lines "$T/want")
-have() { cat "$@" 2>/dev/null | sort -n -u | comm -23 "$T/want" - | wc -l; }
+have() { cat "$@" 2>/dev/null | LC_ALL=C sort -u | LC_ALL=C comm -23 "$T/want" - | wc -l; }
 for _ in $(seq 600); do
     [ "$(have "$T/dur.a" "$T/dur.b")" -eq 0 ] && [ "$(have "$T/slow")" -eq 0 ] && break
     sleep 0.1
