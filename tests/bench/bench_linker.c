@@ -304,20 +304,8 @@ static int run_one_by_one(int c)
 
 static pid_t start_service(const char *name, const char *const *extra)
 {
-    char bin[512], rel[64], data[350], log[350];
-    snprintf(rel, sizeof rel, "services/%s/outrig-%s", name, name);
-    proc_build_path(rel, bin, sizeof bin);
-    snprintf(data, sizeof data, "%s/%s", tmp, name);
-    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
-    char *argv[16] = {bin, "--run-dir", run_dir, "--data-dir", data, "--log-level", "warn"};
-    int n = 7;
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        argv[n++] = (char *)extra[i];
-    argv[n] = NULL;
-    pid_t p = proc_spawn(argv, NULL, log);
-    char url[400];
-    snprintf(url, sizeof url, "ipc://%s/%s.sock", run_dir, name);
-    return p > 0 && proc_wait_serving(url, 15000) ? p : -1;
+    proc_app app = {.root = tmp, .run_dir = run_dir, .log_level = "warn"};
+    return proc_app_start(&app, name, extra, 15000);
 }
 
 int main(void)

@@ -37,19 +37,8 @@ static char tmp[200], run_dir[220], agent_url[250];
 
 static pid_t start(const char *rel, const char *name, const char *const *extra)
 {
-    char bin[512], data[350], log[350];
-    proc_build_path(rel, bin, sizeof bin);
-    snprintf(data, sizeof data, "%s/%s", tmp, name);
-    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
-    char *argv[24] = {bin, "--run-dir", run_dir, "--data-dir", data, "--log-level", "info"};
-    int n = 7;
-    for (size_t i = 0; extra && extra[i] && n < 23; i++)
-        argv[n++] = (char *)extra[i];
-    argv[n] = NULL;
-    pid_t p = proc_spawn(argv, NULL, log);
-    char url[400];
-    snprintf(url, sizeof url, "ipc://%s/%s.sock", run_dir, name);
-    return p > 0 && proc_wait_serving(url, 15000) ? p : -1;
+    proc_app app = {.root = tmp, .run_dir = run_dir, .log_level = "info", .bin = rel};
+    return proc_app_start(&app, name, extra, 15000);
 }
 
 static rpc_code agent_call(rpc_client *a, const char *method, const ProtobufCMessage *in,

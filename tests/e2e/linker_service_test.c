@@ -45,20 +45,8 @@ static hub_client *hub;
 
 static pid_t start_service(const char *name, const char *const *extra)
 {
-    char bin[512], rel[64], data[350], log[350];
-    snprintf(rel, sizeof rel, "services/%s/outrig-%s", name, name);
-    proc_build_path(rel, bin, sizeof bin);
-    snprintf(data, sizeof data, "%s/%s", tmp, name);
-    snprintf(log, sizeof log, "%s/%s.log", tmp, name);
-    char *argv[20] = {bin, "--run-dir", run_dir, "--data-dir", data, "--log-level", "info"};
-    int n = 7;
-    for (size_t i = 0; extra && extra[i] && n < 19; i++)
-        argv[n++] = (char *)extra[i];
-    argv[n] = NULL;
-    pid_t p = proc_spawn(argv, NULL, log);
-    char url[400];
-    snprintf(url, sizeof url, "ipc://%s/%s.sock", run_dir, name);
-    return p > 0 && proc_wait_serving(url, 15000) ? p : -1;
+    proc_app app = {.root = tmp, .run_dir = run_dir, .log_level = "info"};
+    return proc_app_start(&app, name, extra, 15000);
 }
 
 static const char *const linker_opts[] = {"--set", "verify_ms=5000", "--set", "backoff_ms=300",
