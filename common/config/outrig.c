@@ -16,6 +16,7 @@ static const struct {
     {"store", 10},
     {"hub", 20},
     {"orchestrator", 30}, // after store and hub, which it uses
+    {"linker", 40},       // links the CPs of what the orchestrator deploys
 };
 
 #define CFG_ORDER_OTHER 100u

@@ -1,6 +1,6 @@
 // outrig-vnf-forwarder: accepts TCP on --port / OUTRIG_PORT (default 7000) and relays each
-// connection to --peer / OUTRIG_PEER (host[:port]) or the PEER_ADDRESS of the CP file given
-// with --peer-file, both ways (the "firewall" of the example NS).
+// connection, both ways, to its peer as vnf_peer finds it at that moment (the peer the linker
+// handed its last CP, --peer, --peer-file or OUTRIG_PEER): the "firewall" of the example NS.
 #include <poll.h>
 
 #include "vnf_common.h"
@@ -26,22 +26,12 @@ int main(int argc, char **argv)
 {
     signal(SIGCHLD, SIG_IGN);
     int port = vnf_port(argc, argv);
-    const char *peer = vnf_opt(argc, argv, "--peer", "OUTRIG_PEER", NULL);
-    char fpeer[128];
-    const char *file = vnf_opt(argc, argv, "--peer-file", NULL, NULL);
-    if (!peer && file && vnf_peer_from_file(file, fpeer, sizeof fpeer) == 0)
-        peer = fpeer;
-    struct sockaddr_in to;
-    if (!peer || vnf_addr(peer, VNF_DEFAULT_PORT, &to)) {
-        fprintf(stderr, "outrig-vnf-forwarder: need --peer HOST[:PORT] or OUTRIG_PEER\n");
-        return 2;
-    }
     int l = vnf_listen(port);
     if (l < 0) {
         perror("outrig-vnf-forwarder: listen");
         return 1;
     }
-    printf("outrig-vnf-forwarder: port %d -> %s\n", port, peer);
+    printf("outrig-vnf-forwarder: port %d\n", port);
     fflush(stdout);
     for (;;) {
         int c = accept(l, NULL, NULL);
@@ -52,8 +42,16 @@ int main(int argc, char **argv)
         }
         if (fork() == 0) {
             close(l);
+            char peer[128];
+            struct sockaddr_in to;
+            if (vnf_peer(argc, argv, peer, sizeof peer) || vnf_addr(peer, VNF_DEFAULT_PORT, &to)) {
+                fprintf(stderr, "outrig-vnf-forwarder: no peer yet\n");
+                _exit(1);
+            }
             int u = vnf_connect(&to);
-            if (u >= 0)
+            if (u < 0)
+                fprintf(stderr, "outrig-vnf-forwarder: %s: %s\n", peer, strerror(errno));
+            else
                 relay(c, u);
             _exit(0);
         }

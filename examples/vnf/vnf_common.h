@@ -1,6 +1,6 @@
 // Shared by the example VNF programs: option parsing from argv or the environment the
-// orchestrator sets (OUTRIG_PEER, OUTRIG_PORT), or a CP file the site wrote
-// (/etc/outrig/cp/<cp>: PEER_ADDRESS='...'), and small socket helpers. Static, no deps.
+// orchestrator sets (OUTRIG_PEER, OUTRIG_PORT, OUTRIG_CP_<i>), the peer the linker handed the
+// site for a CP (vnf_peer), and small socket helpers. Static, no deps.
 #ifndef OUTRIG_VNF_COMMON_H
 #define OUTRIG_VNF_COMMON_H
 
@@ -51,6 +51,77 @@ static inline int vnf_peer_from_file(const char *path, char *buf, size_t len)
     }
     fclose(f);
     return rc;
+}
+
+// "address=..." from an agent's peer file (<OUTRIG_VNF_DIR>/peers/<cp>), into buf; 0 or -1.
+static inline int vnf_peer_from_agent_file(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int rc = -1;
+    while (rc && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "address=", 8))
+            continue;
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[8] && strlen(line + 8) < len) {
+            memcpy(buf, line + 8, strlen(line + 8) + 1);
+            rc = 0;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+// The CP the program talks through: --peer-cp, else the last OUTRIG_CP_<i> ("<id> <addr>
+// <peer>") the orchestrator set. Into buf; 0 or -1.
+static inline int vnf_peer_cp(int argc, char **argv, char *buf, size_t len)
+{
+    const char *cp = vnf_opt(argc, argv, "--peer-cp", "OUTRIG_PEER_CP", NULL);
+    for (int i = 0; !cp && i < 16; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "OUTRIG_CP_%d", i);
+        const char *v = getenv(name);
+        if (!v)
+            break;
+        snprintf(buf, len, "%s", v);
+        buf[strcspn(buf, " ")] = 0;
+    }
+    if (cp)
+        snprintf(buf, len, "%s", cp);
+    return buf[0] ? 0 : -1;
+}
+
+// The peer to talk to, looked up again at every (re)connect because the linker may hand it
+// over after the program started, or change it when the peer VNF comes back elsewhere:
+// --peer (fixed), --peer-file (PEER_ADDRESS=), else the CP's peer as the site wrote it
+// (an agent: <OUTRIG_VNF_DIR>/peers/<cp>; LXC: /etc/outrig/cp/<cp>), else OUTRIG_PEER.
+static inline int vnf_peer(int argc, char **argv, char *buf, size_t len)
+{
+    const char *fixed = vnf_opt(argc, argv, "--peer", NULL, NULL);
+    if (fixed) {
+        snprintf(buf, len, "%s", fixed);
+        return 0;
+    }
+    const char *file = vnf_opt(argc, argv, "--peer-file", NULL, NULL);
+    if (file)
+        return vnf_peer_from_file(file, buf, len);
+    char cp[64] = "", path[512];
+    if (vnf_peer_cp(argc, argv, cp, sizeof cp) == 0) {
+        const char *dir = getenv("OUTRIG_VNF_DIR");
+        snprintf(path, sizeof path, "%s/peers/%s", dir ? dir : "", cp);
+        if (dir && vnf_peer_from_agent_file(path, buf, len) == 0)
+            return 0;
+        snprintf(path, sizeof path, "/etc/outrig/cp/%s", cp);
+        if (vnf_peer_from_file(path, buf, len) == 0)
+            return 0;
+    }
+    const char *env = getenv("OUTRIG_PEER");
+    if (!env || !*env)
+        return -1;
+    snprintf(buf, len, "%s", env);
+    return 0;
 }
 
 // "host:port" or "host" (with def_port) into a socket address. 0 or -1.

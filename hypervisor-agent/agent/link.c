@@ -3,17 +3,12 @@
 // pick the same bridge), adds the VXLAN to the peer's site host, then a detached thread checks
 // traffic: ICMP echo from a raw socket made inside the VNF's netns to the peer's address. The
 // verdict goes out as cp.verified (CpVerified); the linker marks the link UP only on ok.
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/ip.h>
-#include <netinet/ip_icmp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -21,18 +16,13 @@
 #include "datapath.h"
 #include "netlink/netlink.h"
 #include "outrig/v1/linker.pb-c.h"
-#include "util/clock.h"
 #include "util/log.h"
-
-#define CHECK_MS 5000 // the peer's end may be attached a little after ours: keep asking
-#define ECHO_EVERY_MS 100
 
 typedef struct check {
     agent *ag;
     char netns[80];
     char peer[46];
     char link_id[256];
-    uint16_t ident;
 } check;
 
 // An rtnetlink socket where the VNFs' host veths live (host_netns, or ours).
@@ -51,28 +41,9 @@ static int host_nl(agent *ag)
     return nl;
 }
 
-static uint16_t csum(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    uint32_t s = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += (uint32_t)(b[i] << 8 | b[i + 1]);
-    if (n & 1)
-        s += (uint32_t)(b[n - 1] << 8);
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return htons((uint16_t)~s);
-}
-
-// Pings c->peer from inside c->netns until a reply or CHECK_MS. 0 with *rtt_us, or -errno
-// with why filled.
+// Pings c->peer from inside c->netns (lnk_dp_ping). 0 with *rtt_us, or -errno with why filled.
 static int ping(const check *c, uint64_t *rtt_us, char *why, size_t n)
 {
-    struct sockaddr_in to = {.sin_family = AF_INET};
-    if (inet_pton(AF_INET, c->peer, &to.sin_addr) != 1) {
-        snprintf(why, n, "peer address %s: only IPv4 is checked", c->peer);
-        return -EAFNOSUPPORT;
-    }
     char path[120];
     snprintf(path, sizeof path, "/run/netns/%s", c->netns);
     int nsfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -80,47 +51,8 @@ static int ping(const check *c, uint64_t *rtt_us, char *why, size_t n)
         snprintf(why, n, "netns %s: %s", c->netns, strerror(errno));
         return -ENOENT;
     }
-    int s = nl_socket_in(nsfd, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    int rc = lnk_dp_ping(nsfd, c->peer, LNK_PING_MS, rtt_us, why, n);
     close(nsfd);
-    if (s < 0) {
-        snprintf(why, n, "ICMP socket in %s: %s", c->netns, strerror(-s));
-        return s;
-    }
-    uint64_t end = clock_mono_us() + CHECK_MS * 1000u;
-    uint16_t seq = 0;
-    int rc = -ETIMEDOUT;
-    snprintf(why, n, "no ICMP echo reply from %s within %d ms", c->peer, CHECK_MS);
-    while (rc == -ETIMEDOUT && clock_mono_us() < end) {
-        struct icmphdr h = {.type = ICMP_ECHO};
-        h.un.echo.id = htons(c->ident);
-        h.un.echo.sequence = htons(++seq);
-        h.checksum = csum(&h, sizeof h);
-        uint64_t sent = clock_mono_us();
-        sendto(s, &h, sizeof h, 0, (struct sockaddr *)&to, sizeof to); // errors: retried
-        uint64_t until = sent + ECHO_EVERY_MS * 1000u;
-        for (uint64_t now = sent; now < until; now = clock_mono_us()) {
-            struct pollfd p = {s, POLLIN, 0};
-            if (poll(&p, 1, (int)((until - now) / 1000u) + 1) <= 0)
-                break;
-            uint8_t buf[512];
-            struct sockaddr_in from;
-            socklen_t fl = sizeof from;
-            ssize_t k = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-            if (k < (ssize_t)sizeof(struct iphdr))
-                continue;
-            size_t hl = (size_t)(((const struct iphdr *)buf)->ihl * 4u);
-            if ((size_t)k < hl + sizeof h || from.sin_addr.s_addr != to.sin_addr.s_addr)
-                continue;
-            struct icmphdr r;
-            memcpy(&r, buf + hl, sizeof r);
-            if (r.type == ICMP_ECHOREPLY && ntohs(r.un.echo.id) == c->ident) {
-                *rtt_us = clock_mono_us() - sent;
-                rc = 0;
-                break;
-            }
-        }
-    }
-    close(s);
     return rc;
 }
 
@@ -176,8 +108,6 @@ int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_Confi
     snprintf(c->netns, sizeof c->netns, "%s", rt_vnf_netns(f->v));
     snprintf(c->peer, sizeof c->peer, "%s", r->peer_address);
     snprintf(c->link_id, sizeof c->link_id, "%s", r->link_id);
-    static uint16_t next_ident; // worker thread only
-    c->ident = ++next_ident;
     atomic_fetch_add(&ag->n_checks, 1);
     pthread_attr_t at;
     pthread_attr_init(&at);

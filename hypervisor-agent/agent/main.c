@@ -2,7 +2,7 @@
 #include "microapp/microapp.h"
 #include "service.h"
 
-static const char *const publishes[] = {"host", "vnf", NULL};
+static const char *const publishes[] = {"host", "vnf", "cp", NULL};
 static const char *const writes[] = {"host", NULL};
 
 int main(int argc, char **argv)

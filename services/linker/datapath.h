@@ -8,9 +8,11 @@
 #ifndef OUTRIG_LNK_DATAPATH_H
 #define OUTRIG_LNK_DATAPATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define LNK_IFNAMSIZ 16
+#define LNK_PING_MS 5000 // the traffic check's default deadline
 
 // The bridge ("olb" + 12 hex digits) and VXLAN ("olx" + 12 hex digits) names of vl_key.
 void lnk_dp_names(const char *vl_key, char bridge[LNK_IFNAMSIZ], char vxlan[LNK_IFNAMSIZ]);
@@ -32,5 +34,18 @@ int lnk_dp_tunnel(int nl, const char *vl_key, const char *local, const char *rem
 // Removes vl_key's VXLAN device and bridge (what is missing is skipped); enslaved veths
 // are released, not deleted: they belong to their VNFs. 0 or -errno.
 int lnk_dp_remove(int nl, const char *vl_key);
+// Removes vl_key's VXLAN device and bridge only when no interface but that VXLAN device is
+// enslaved to the bridge any more (the last CP of the link on this host is gone). 1 when
+// removed (or there was no bridge), 0 when kept because a port remains, or -errno.
+int lnk_dp_remove_unused(int nl, const char *vl_key);
+
+// The traffic check: ICMP echo to IPv4 address `peer` from a raw socket made inside the
+// network namespace open as netns_fd (-1: the caller's), until a reply or timeout_ms (0:
+// LNK_PING_MS). The first echo goes at once, the next after 2 ms, the gap doubling up to
+// 100 ms, so that a peer whose end is attached a moment later answers without delay.
+// Returns 0 with *rtt_us (of the echo answered), or -errno with why (size n) filled:
+// -EAFNOSUPPORT (not IPv4), -ETIMEDOUT (no reply), or the socket's error. Blocks; thread-safe.
+int lnk_dp_ping(int netns_fd, const char *peer, uint32_t timeout_ms, uint64_t *rtt_us, char *why,
+                size_t n);
 
 #endif

@@ -278,7 +278,9 @@ int lnkd_topology_load(lnkd *d, const char *ns, lnkd_topology *out)
         return c != RPC_OK ? -EIO : -ENOENT;
     }
     // The orchestrator's records carry, per CP, the virtual link its vnf-profile's
-    // virtual-link-connectivity puts it on: the NSD's members, resolved per instance.
+    // virtual-link-connectivity puts it on: the NSD's members, resolved per instance. A CP
+    // is named by its record id (the interface name inside the VNF), which is how its site
+    // reports it in cp.ready and knows it in ConfigurePeer; the ext-cpd is already resolved.
     size_t nm = 0;
     for (size_t i = 0; i < acc.n; i++)
         nm += acc.recs[i]->n_cps;
@@ -297,7 +299,7 @@ int lnkd_topology_load(lnkd *d, const char *ns, lnkd_topology *out)
             if (cp->virtual_link[0])
                 o->members[k++] = (lnk_member){.vl = cp->virtual_link,
                                                .profile = r->profile,
-                                               .cpd = cp->ext_cpd[0] ? cp->ext_cpd : cp->id};
+                                               .cpd = cp->id};
         }
     }
     out->t = (lnk_topology){o->members, k, o->instances, acc.n};

@@ -4,6 +4,7 @@
 //   plan.c      which VNF instances an NS needs: ids, images, resources, CP addresses; scaling
 //   reconcile.c what to delete or recreate given the store's records and what sites report
 //   sites.c     site validation and the capacity already used on each site
+//   cplink.c    the linker's requests to the agent role the orchestrator plays for LXC sites
 #ifndef OUTRIG_ORCH_DOMAIN_H
 #define OUTRIG_ORCH_DOMAIN_H
 
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outrig/v1/agent.pb-c.h"
 #include "outrig/v1/orchestrator.pb-c.h"
 
 #define ORCH_NS_ID_MAX 32
@@ -169,5 +171,20 @@ typedef struct orch_site_usage {
 // Adds up the VNF records on site `name`.
 void orch_site_usage_of(const char *name, Outrig__V1__VnfRecord *const *vnfs, size_t n,
                         orch_site_usage *out);
+
+// ---- links of LXC-site VNFs (cplink.c) ------------------------------------------------------
+
+// Checks a ConfigurePeer request from the linker: vnf_id an instance id, cp_id an id without
+// spaces, '/' or '~' (1..128), peer_address an IP address or "", address "a.b.c.d/len" (or
+// IPv6) or "", virtual_link a vl key "<ns>/<vl>" without spaces or "", link_id and peer_id
+// printable, host and peer_host IPv4 or "", vni 1..16777215 with a peer_host. 0 or -EINVAL
+// with err->field naming the field.
+int orch_peer_check(const Outrig__V1__ConfigurePeerRequest *r, orch_plan_err *err);
+// The CP of rec that the linker calls cp_id: its interface name (what cp.ready reports), else
+// its ext-cpd id. NULL when rec has no such CP.
+const Outrig__V1__CpRecord *orch_cp_find(const Outrig__V1__VnfRecord *rec, const char *cp_id);
+// The id a CP is reported under in cp.ready/cp.down: its interface name (the record id), as
+// outrig-agent reports its CPs; the linker's topology names CPs by record id too.
+const char *orch_cp_report_id(const Outrig__V1__CpRecord *cp);
 
 #endif

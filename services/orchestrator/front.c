@@ -41,13 +41,13 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void enqueue(orchd *o, rpc_call *call, const ProtobufCMessage *in, ProtobufCMessage *out,
-                    orchd_handler fn)
+int orchd_front_enqueue(orchd *o, rpc_call *call, const ProtobufCMessage *in, ProtobufCMessage *out,
+                        orchd_handler fn)
 {
     orchd_job *j = malloc(sizeof *j);
     if (!j) {
         rpc_call_fail(call, RPC_RESOURCE_EXHAUSTED, NULL, "out of memory");
-        return;
+        return -ENOMEM;
     }
     *j = (orchd_job){.call = call, .in = in, .out = out, .fn = fn};
     pthread_mutex_lock(&o->mu);
@@ -58,6 +58,7 @@ static void enqueue(orchd *o, rpc_call *call, const ProtobufCMessage *in, Protob
     o->jobs_tail = j;
     pthread_cond_broadcast(&o->cv);
     pthread_mutex_unlock(&o->mu);
+    return 0;
 }
 
 void orchd_reply_stored(orchd *o, rpc_call *call, const char *key, const char *what)
@@ -437,7 +438,7 @@ static void h_list_ops(orchd *o, rpc_call *call, const ProtobufCMessage *in, Pro
     static void rpc_##fn(rpc_call *call, const ProtobufCMessage *in, ProtobufCMessage *out,        \
                          void *arg)                                                                \
     {                                                                                              \
-        enqueue(arg, call, in, out, fn);                                                           \
+        orchd_front_enqueue(arg, call, in, out, fn);                                               \
     }
 H(AddVnfd, orchd_h_add_vnfd)
 H(GetVnfd, h_get_vnfd)

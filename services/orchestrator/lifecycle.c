@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lxclink.h"
 #include "orchd.h"
 #include "placement.h"
 #include "util/clock.h"
@@ -227,7 +228,11 @@ int orchd_vnf_remove(orchd *o, const char *site_name, const char *id, adapter_er
     int rc = orchd_site(o, site_name, &site, err);
     if (rc)
         return rc == -ENOENT ? 0 : rc; // the site is gone, and its VNFs with it
+    orchd_lxc_leaving gone;
+    orchd_lxclink_leaving(o, site_name, site, id, &gone);
     rc = adapter_delete_vnf(site, id, err);
+    if (rc == 0 || rc == -ENOENT)
+        orchd_lxclink_left(o, &gone);
     return rc == -ENOENT ? 0 : rc;
 }
 
@@ -285,7 +290,7 @@ static int create_start(orchd *o, adapter_site *site, Outrig__V1__VnfRecord *rec
     return adapter_start_vnf(site, rec->instance_id, err);
 }
 
-int orchd_vnf_ensure(orchd *o, Outrig__V1__VnfRecord *rec, adapter_err *err)
+static int vnf_ensure(orchd *o, Outrig__V1__VnfRecord *rec, adapter_err *err)
 {
     adapter_site *site;
     int rc = orchd_site(o, rec->site, &site, err);
@@ -296,6 +301,8 @@ int orchd_vnf_ensure(orchd *o, Outrig__V1__VnfRecord *rec, adapter_err *err)
     if (rc == 0) {
         if (info.state == ADAPTER_VNF_RUNNING)
             return 0;
+        if (info.state != ADAPTER_VNF_CREATED)
+            orchd_lxclink_down(o, rec); // it ended: its CPs are down until it runs again
         if (info.state == ADAPTER_VNF_CREATED || info.state == ADAPTER_VNF_STOPPED) {
             rc = adapter_start_vnf(site, rec->instance_id, err);
             return rc == -EALREADY ? 0 : rc;
@@ -310,6 +317,14 @@ int orchd_vnf_ensure(orchd *o, Outrig__V1__VnfRecord *rec, adapter_err *err)
     // or a heal removes it.
     rc = create_start(o, site, rec, err);
     return rc == -EEXIST ? 0 : rc;
+}
+
+int orchd_vnf_ensure(orchd *o, Outrig__V1__VnfRecord *rec, adapter_err *err)
+{
+    int rc = vnf_ensure(o, rec, err);
+    if (rc == 0)
+        orchd_lxclink_ready(o, rec); // found running too: a resumed operation re-announces
+    return rc;
 }
 
 // ---- one operation run ----------------------------------------------------------------------

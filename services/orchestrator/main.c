@@ -3,7 +3,8 @@
 #include "microapp/microapp.h"
 #include "service.h"
 
-static const char *const publishes[] = {"ns", "vnf", "op", "site", "image", NULL};
+// cp: it is the agent of the VNFs of LXC sites for the linker (lxclink.h).
+static const char *const publishes[] = {"ns", "vnf", "op", "site", "image", "cp", NULL};
 static const char *const writes[] = {"ns", "vnf", "op", "site", "image", "nsd", "vnfd", NULL};
 static const char *const none[] = {NULL};
 

@@ -1,7 +1,8 @@
 // outrig-orchestrator internals: the service state shared by the front end (front.c), the
 // store and hub edges (state.c, events.c), the site connections (siteconn.c), the
-// descriptor and image catalogue (catalogue.c), the operation runner (lifecycle.c) and the
-// reconcile loop (reconcile_loop.c). The decisions live in domain.h.
+// descriptor and image catalogue (catalogue.c), the operation runner (lifecycle.c), the
+// reconcile loop (reconcile_loop.c) and the agent role for LXC sites' links (lxclink.h). The
+// decisions live in domain.h.
 //
 // Options (--set KEY=VALUE):
 //   workers=N          RPC worker threads (default 8)
@@ -37,6 +38,7 @@ typedef struct orchd_conn {
 } orchd_conn;
 
 typedef struct orchd_job orchd_job;
+struct orchd_lxclink;
 
 typedef struct orchd {
     microapp *app;
@@ -63,6 +65,8 @@ typedef struct orchd {
     uint64_t reconcile_ms;
     uint32_t parallel;
     char crash_after[32];
+
+    struct orchd_lxclink *lxl; // the agent role for LXC sites' VNFs (lxclink.h)
 } orchd;
 
 // ---- state.c: the store -------------------------------------------------------------------
@@ -178,6 +182,10 @@ void orchd_front_stop(orchd *o);
 // A handler run on a worker thread; it finishes the call exactly once.
 typedef void (*orchd_handler)(orchd *o, rpc_call *call, const ProtobufCMessage *in,
                               ProtobufCMessage *out);
+// Queues fn(call, in, out) for a worker. 0, or -ENOMEM after failing the call (RESOURCE_
+// EXHAUSTED); `in` stays the caller's either way unless fn takes it.
+int orchd_front_enqueue(orchd *o, rpc_call *call, const ProtobufCMessage *in, ProtobufCMessage *out,
+                        orchd_handler fn);
 // Finishes call with the stored value of key as the reply (NOT_FOUND names `what`).
 void orchd_reply_stored(orchd *o, rpc_call *call, const char *key, const char *what);
 

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "lxclink.h"
 #include "orchd.h"
 #include "util/log.h"
 
 typedef struct seen_list {
+    orchd *o;
     orch_rec_seen *v;
     size_t n, cap;
     char **strs; // owned copies
@@ -38,6 +40,7 @@ static char *keep(seen_list *l, const char *s)
 static int seen_cb(const adapter_vnf_info *info, void *arg)
 {
     seen_list *l = arg;
+    orchd_lxclink_seen(l->o, l->site, info);
     if (l->n == l->cap) {
         size_t c = l->cap ? l->cap * 2 : 64;
         orch_rec_seen *n = realloc(l->v, c * sizeof *n);
@@ -92,7 +95,7 @@ static int pass(orchd *o)
         return -EIO;
     // Sites are listed before the records are read: a VNF is recorded before it is created,
     // so whatever a site reports already has its record unless it is being removed.
-    seen_list seen = {0};
+    seen_list seen = {.o = o};
     const char **listed = calloc(sites.n + 1, sizeof *listed);
     size_t n_listed = 0;
     for (size_t i = 0; listed && i < sites.n; i++) {

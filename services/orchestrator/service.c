@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lxclink.h"
 #include "orchd.h"
 #include "service.h"
 #include "util/log.h"
@@ -44,6 +45,8 @@ int orchd_init(microapp *app, void **state)
         rc = orchd_catalogue_seed(o);
     if (!rc)
         rc = orchd_front_start(o);
+    if (!rc)
+        rc = orchd_lxclink_start(o);
     if (rc)
         return rc;
     // Unfinished operations resume on their own threads; the reconcile loop makes its
@@ -69,6 +72,7 @@ void orchd_fini(microapp *app, void *state)
     while (o->ops_running > 0)
         pthread_cond_wait(&o->cv, &o->mu);
     pthread_mutex_unlock(&o->mu);
+    orchd_lxclink_stop(o); // its traffic checks publish their verdicts
     orchd_events_close(o);
     orchd_sites_close(o);
     free(o->busy);

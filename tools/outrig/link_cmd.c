@@ -66,19 +66,16 @@ static void end_cell(const Outrig__V1__LinkEnd *e, char *buf, size_t n)
              e->ready ? "" : " (down)");
 }
 
-static int print_links(cli *c, Outrig__V1__Link **ls, size_t n)
+void link_json_array(out_json *j, Outrig__V1__Link **ls, size_t n)
 {
-    if (c->format == CLI_FMT_JSON) {
-        out_json j;
-        out_json_init(&j);
-        out_json_array_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_link(&j, ls[i]);
-        out_json_array_end(&j);
-        int rc = cli_print_json(c, &j);
-        out_json_free(&j);
-        return rc;
-    }
+    out_json_array_begin(j);
+    for (size_t i = 0; i < n; i++)
+        json_link(j, ls[i]);
+    out_json_array_end(j);
+}
+
+void link_table_print(FILE *f, Outrig__V1__Link **ls, size_t n)
+{
     static const char *const h[] = {"LINK", "STATE", "A", "B", "VNI", "REASON"};
     out_table *t = out_table_new(6, h);
     for (size_t i = 0; t && i < n; i++) {
@@ -92,28 +89,63 @@ static int print_links(cli *c, Outrig__V1__Link **ls, size_t n)
         out_table_add(t, cells);
     }
     if (t)
-        out_table_print(t, c->out);
+        out_table_print(t, f);
     out_table_free(t);
+}
+
+static int print_links(cli *c, Outrig__V1__Link **ls, size_t n)
+{
+    if (c->format == CLI_FMT_JSON) {
+        out_json j;
+        out_json_init(&j);
+        link_json_array(&j, ls, n);
+        int rc = cli_print_json(c, &j);
+        out_json_free(&j);
+        return rc;
+    }
+    link_table_print(c->out, ls, n);
     return 0;
+}
+
+static void linker_url(cli *c, const char *opt, char *url, size_t n)
+{
+    const char *u = opt ? opt : getenv("OUTRIG_LINKER");
+    if (u && *u)
+        snprintf(url, n, "%s", u);
+    else
+        snprintf(url, n, "ipc://%s/linker.sock", c->run_dir);
 }
 
 static int link_call(cli *c, const cli_args *a, const char *method, const ProtobufCMessage *in,
                      const ProtobufCMessageDescriptor *od, ProtobufCMessage **out)
 {
     char url[CLI_URL_MAX];
-    const char *u = cli_arg(a, OPT_URL);
-    if (!u)
-        u = getenv("OUTRIG_LINKER");
-    if (u && *u)
-        snprintf(url, sizeof url, "%s", u);
-    else
-        snprintf(url, sizeof url, "ipc://%s/linker.sock", c->run_dir);
+    linker_url(c, cli_arg(a, OPT_URL), url, sizeof url);
     cli_endpoint ep = {0};
     int rc = cli_connect(c, &ep, "outrig-linker", url);
     if (rc == 0) {
         char full[96];
         snprintf(full, sizeof full, "/outrig.v1.Linker/%s", method);
         rc = cli_call(c, &ep, full, in, od, out, true, NULL);
+    }
+    cli_disconnect(&ep);
+    return rc;
+}
+
+int link_list_quiet(cli *c, const char *ns, Outrig__V1__LinkListResponse **out)
+{
+    char url[CLI_URL_MAX];
+    linker_url(c, NULL, url, sizeof url);
+    cli_endpoint ep = {0};
+    *out = NULL;
+    int rc = cli_connect(c, &ep, "outrig-linker", url);
+    if (rc == 0) {
+        Outrig__V1__LinkListRequest req = OUTRIG__V1__LINK_LIST_REQUEST__INIT;
+        req.ns_id = (char *)ns;
+        rpc_code code = cli_call_quiet(c, &ep, "/outrig.v1.Linker/ListLinks", &req.base,
+                                       &outrig__v1__link_list_response__descriptor,
+                                       (ProtobufCMessage **)out, NULL);
+        rc = code == RPC_OK ? 0 : -1;
     }
     cli_disconnect(&ep);
     return rc;

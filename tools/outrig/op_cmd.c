@@ -7,6 +7,7 @@
 
 #include "domain.h"
 #include "commands.h"
+#include "link_cmd.h"
 #include "orch_cmd.h"
 
 int orch_call(orch_ctx *o, const char *method, const ProtobufCMessage *in,
@@ -204,6 +205,32 @@ int orch_print_op(orch_ctx *o, const Outrig__V1__Operation *op, Outrig__V1__VnfR
     return 0;
 }
 
+// `ns show` adds the NS's links as the linker has them ("links": null when it is not reachable).
+static void json_ns_links(orch_ctx *o, out_json *j, const char *ns)
+{
+    Outrig__V1__LinkListResponse *res = NULL;
+    out_json_key(j, "links");
+    if (link_list_quiet(o->c, ns, &res))
+        out_json_null(j);
+    else
+        link_json_array(j, res->links, res->n_links);
+    if (res)
+        protobuf_c_message_free_unpacked(&res->base, NULL);
+}
+
+static void table_ns_links(orch_ctx *o, const char *ns)
+{
+    Outrig__V1__LinkListResponse *res = NULL;
+    if (link_list_quiet(o->c, ns, &res)) {
+        fprintf(o->c->out, "\nlinks:    unknown (outrig-linker not reachable)\n");
+        return;
+    }
+    fprintf(o->c->out, "\nlinks:    %zu\n", res->n_links);
+    if (res->n_links)
+        link_table_print(o->c->out, res->links, res->n_links);
+    protobuf_c_message_free_unpacked(&res->base, NULL);
+}
+
 int orch_print_ns(orch_ctx *o, Outrig__V1__NsInfo **ns, size_t n, bool detail)
 {
     if (o->c->format == CLI_FMT_JSON) {
@@ -231,6 +258,8 @@ int orch_print_ns(orch_ctx *o, Outrig__V1__NsInfo **ns, size_t n, bool detail)
             for (size_t k = 0; k < ns[i]->n_vnfs; k++)
                 orch_json_vnf(&j, ns[i]->vnfs[k]);
             out_json_array_end(&j);
+            if (detail)
+                json_ns_links(o, &j, r->id);
             out_json_object_end(&j);
         }
         if (!detail)
@@ -248,6 +277,7 @@ int orch_print_ns(orch_ctx *o, Outrig__V1__NsInfo **ns, size_t n, bool detail)
                 fprintf(o->c->out, "op:       %s (in progress)\n", r->current_op);
             fprintf(o->c->out, "\n");
             vnf_table(o->c->out, ns[i]->vnfs, ns[i]->n_vnfs);
+            table_ns_links(o, r->id);
         }
         return 0;
     }
