@@ -38,9 +38,12 @@ static void on_event(const Outrig__V1__Event *ev, void *arg)
             else
                 lnkd_verdict(d, &v);
         }
-    } else if (!strcmp(ev->category, "ns") && ev->id && ev->id[0] &&
-               (!strcmp(ev->type, "terminated") || !strcmp(ev->type, "deleted"))) {
-        lnkd_ns_gone(d, ev->id);
+    } else if (!strcmp(ev->category, "ns") && ev->id && ev->id[0]) {
+        if (!strcmp(ev->type, "terminated") || !strcmp(ev->type, "deleted"))
+            lnkd_ns_gone(d, ev->id);
+        else if (!strcmp(ev->type, "scaled") || !strcmp(ev->type, "healed") ||
+                 !strcmp(ev->type, "rolled_back"))
+            lnkd_ns_changed(d, ev->id);
     }
 }
 

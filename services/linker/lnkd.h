@@ -44,13 +44,6 @@ typedef struct lnkd_topo_entry {
     uint64_t at_ms;
 } lnkd_topo_entry;
 
-// A ConfigurePeer pair to make for attempt `attempt` of link id (copies: made without mu).
-typedef struct lnkd_job {
-    char id[LNKD_LINK_ID_MAX];
-    uint32_t attempt;
-    lnk_cp end[2];
-} lnkd_job;
-
 typedef struct lnkd {
     microapp *app;
     struct store_client *store;
@@ -65,8 +58,6 @@ typedef struct lnkd {
     lnk_cp *cps; // CPs reported ready
     size_t n_cps, cap_cps;
     struct lnkd_agents *agents;
-    lnkd_job *jobs; // queued under mu, run without it
-    size_t n_jobs, cap_jobs;
     struct lnkd_writer *writer;
     lnkd_topo_entry topo[LNKD_TOPO_CACHE];
     bool restoring; // links are being read back: no events, no attempts
@@ -81,6 +72,13 @@ void lnkd_cp_ready(lnkd *d, const lnk_cp *cp);
 void lnkd_cp_down(lnkd *d, const lnk_cp *cp);
 void lnkd_verdict(lnkd *d, const lnk_verdict *v);
 void lnkd_ns_gone(lnkd *d, const char *ns);
+// The NS's instances changed (scaled, healed, rolled back): links to an instance it no longer
+// has are deleted and their ends' addresses released; new instances link on their cp.ready.
+void lnkd_ns_changed(lnkd *d, const char *ns);
+// Whether attempt `attempt` of link id is still under way (ESTABLISHING).
+bool lnkd_attempt_open(lnkd *d, const char *id, uint32_t attempt);
+// Fails attempt `attempt` of link id with reason, unless it already ended.
+void lnkd_attempt_failed(lnkd *d, const char *id, uint32_t attempt, const char *reason);
 // Fills a Link message from l (strings point into l and cps; valid under mu).
 void lnkd_link_msg(lnkd *d, const lnkd_link *l, Outrig__V1__Link *m, Outrig__V1__LinkEnd *a,
                    Outrig__V1__LinkEnd *b);
@@ -111,12 +109,16 @@ int lnkd_state_load(lnkd *d);
 int lnkd_topology_load(lnkd *d, const char *ns, lnkd_topology *out);
 void lnkd_topology_free(lnkd_topology *t);
 
-// agents.c: ConfigurePeer on self's agent, about peer (any thread). 0 (also when self has
-// no agent) or -errno; reason gets the error text.
-struct lnkd_agents *lnkd_agents_new(void);
-void lnkd_agents_free(struct lnkd_agents *a);
-int lnkd_configure_peer(lnkd *d, const char *link_id, const lnk_cp *self, const lnk_cp *peer,
-                        char *reason, size_t n);
+// agents.c: ConfigurePeer calls, made by a few caller threads. new: NULL on failure.
+struct lnkd_agents *lnkd_agents_new(lnkd *d);
+// Stops the callers (calls still queued are dropped); later calls are refused.
+void lnkd_agents_stop(struct lnkd_agents *a);
+void lnkd_agents_free(struct lnkd_agents *a); // stops first; NULL is a no-op
+// Queues ConfigurePeer on both ends' agents (each about the other) for attempt `attempt`
+// of link_id (mu may be held: the callers take it only without the agents' lock). A call
+// that fails fails the attempt. 0, -ENOMEM, -EAGAIN (queue full) or -ESHUTDOWN.
+int lnkd_agents_configure(struct lnkd_agents *a, const char *link_id, uint32_t attempt,
+                          const lnk_cp end[2]);
 
 // front.c
 int lnkd_front_add(lnkd *d);

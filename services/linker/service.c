@@ -102,9 +102,9 @@ static void announce(lnkd *d, const lnkd_link *l)
 
 static void apply(lnkd *d, lnkd_link *l, lnk_event ev, int side, const char *reason);
 
-// Queues the configuration of both ends' agents with each other's address and identity
-// (mu held); run_jobs makes the calls once mu is released, so that a slow or unreachable
-// agent holds up no other link.
+// Has both ends' agents configured with each other's address and identity: the calls are
+// queued for the agents' caller threads (mu held), so no agent, slow or unreachable, holds
+// up this thread or another link.
 static void configure(lnkd *d, lnkd_link *l)
 {
     const lnk_cp *e0 = cp_find(d, l->vnf[0], l->cp[0]);
@@ -113,56 +113,35 @@ static void configure(lnkd *d, lnkd_link *l)
         apply(d, l, LNK_EV_FAIL, 0, "an end of the link is not known");
         return;
     }
-    if (d->n_jobs == d->cap_jobs) {
-        size_t cap = d->cap_jobs ? d->cap_jobs * 2 : 16;
-        lnkd_job *n = realloc(d->jobs, cap * sizeof *n);
-        if (!n) {
-            apply(d, l, LNK_EV_FAIL, 0, "out of memory");
-            return;
-        }
-        d->jobs = n;
-        d->cap_jobs = cap;
-    }
-    lnkd_job *j = &d->jobs[d->n_jobs++];
-    snprintf(j->id, sizeof j->id, "%s", l->id);
-    j->attempt = l->fsm.attempts;
-    j->end[0] = *e0;
-    j->end[1] = *e1;
+    lnk_cp end[2] = {*e0, *e1};
     // ConfigurePeer names the bridge after the link's vl, which a CP may not have reported.
     for (int i = 0; i < 2; i++)
-        snprintf(j->end[i].virtual_link, sizeof j->end[i].virtual_link, "%s", l->vl);
+        snprintf(end[i].virtual_link, sizeof end[i].virtual_link, "%s", l->vl);
+    int e = lnkd_agents_configure(d->agents, l->id, l->fsm.attempts, end);
+    // Stopping: the attempt stays ESTABLISHING; its deadline fails it after a restart.
+    if (e < 0 && e != -ESHUTDOWN) {
+        char why[LNK_REASON_MAX];
+        snprintf(why, sizeof why, "ConfigurePeer not queued: %s", strerror(-e));
+        apply(d, l, LNK_EV_FAIL, 0, why);
+    }
 }
 
-// Makes the queued ConfigurePeer calls (mu NOT held); a failure fails the attempt it was for.
-static void run_jobs(lnkd *d)
+bool lnkd_attempt_open(lnkd *d, const char *id, uint32_t attempt)
 {
-    for (;;) {
-        pthread_mutex_lock(&d->mu);
-        lnkd_job *jobs = d->jobs;
-        size_t n = d->n_jobs;
-        d->jobs = NULL;
-        d->n_jobs = d->cap_jobs = 0;
-        pthread_mutex_unlock(&d->mu);
-        if (!n) {
-            free(jobs);
-            return;
-        }
-        for (size_t i = 0; i < n; i++) {
-            lnkd_job *j = &jobs[i];
-            char why[LNK_REASON_MAX] = "";
-            int rc = lnkd_configure_peer(d, j->id, &j->end[1], &j->end[0], why, sizeof why);
-            if (rc == 0)
-                rc = lnkd_configure_peer(d, j->id, &j->end[0], &j->end[1], why, sizeof why);
-            if (rc == 0)
-                continue;
-            pthread_mutex_lock(&d->mu);
-            lnkd_link *l = lnkd_find(d, j->id);
-            if (l && l->fsm.state == LNK_ESTABLISHING && l->fsm.attempts == j->attempt)
-                apply(d, l, LNK_EV_FAIL, 0, why[0] ? why : "configuring the peers failed");
-            pthread_mutex_unlock(&d->mu);
-        }
-        free(jobs);
-    }
+    pthread_mutex_lock(&d->mu);
+    const lnkd_link *l = lnkd_find(d, id);
+    bool open = l && l->fsm.state == LNK_ESTABLISHING && l->fsm.attempts == attempt;
+    pthread_mutex_unlock(&d->mu);
+    return open;
+}
+
+void lnkd_attempt_failed(lnkd *d, const char *id, uint32_t attempt, const char *reason)
+{
+    pthread_mutex_lock(&d->mu);
+    lnkd_link *l = lnkd_find(d, id);
+    if (l && l->fsm.state == LNK_ESTABLISHING && l->fsm.attempts == attempt)
+        apply(d, l, LNK_EV_FAIL, 0, reason);
+    pthread_mutex_unlock(&d->mu);
 }
 
 static void apply(lnkd *d, lnkd_link *l, lnk_event ev, int side, const char *reason)
@@ -393,7 +372,6 @@ void lnkd_cp_ready(lnkd *d, const lnk_cp *report)
     }
 out:
     pthread_mutex_unlock(&d->mu);
-    run_jobs(d);
 }
 
 void lnkd_cp_down(lnkd *d, const lnk_cp *cp)
@@ -441,7 +419,6 @@ void lnkd_ns_gone(lnkd *d, const char *ns)
         free(l);
         d->links[i] = d->links[--d->n_links];
     }
-    lnkd_state_del_ns(d, ns);
     for (size_t i = 0; i < d->n_cps;) {
         if (!strcmp(d->cps[i].ns_id, ns))
             d->cps[i] = d->cps[--d->n_cps];
@@ -449,6 +426,57 @@ void lnkd_ns_gone(lnkd *d, const char *ns)
             i++;
     }
     pthread_mutex_unlock(&d->mu);
+    // Store round trips, made without mu (cp events come on this thread, after this one).
+    lnkd_state_del_ns(d, ns);
+}
+
+// Removes link l (index i of the table) and gives back the addresses of its ends that are
+// not instances of t anymore (mu held).
+static void drop_link(lnkd *d, size_t i, const lnk_topology *t)
+{
+    lnkd_link *l = d->links[i];
+    char key[2 * LNK_ID_MAX + 2], owner[2 * LNK_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", l->ns, l->vl);
+    for (int k = 0; k < 2; k++) {
+        snprintf(owner, sizeof owner, "%s/%s", l->vnf[k], l->cp[k]);
+        if (!has_instance(t, l->vnf[k]) && lnk_ipam_release(d->ipam, key, owner) == 0)
+            lnkd_state_put_ipam(d, key);
+    }
+    lnkd_state_del_link(d, l->id);
+    lnkd_publish(d, "deleted", l->id, NULL);
+    free(l);
+    d->links[i] = d->links[--d->n_links];
+}
+
+void lnkd_ns_changed(lnkd *d, const char *ns)
+{
+    topology_forget(d, ns);
+    lnkd_topology t;
+    int e = lnkd_topology_load(d, ns, &t); // store round trips: without mu
+    if (e == -ENOENT) {
+        lnkd_ns_gone(d, ns);
+        return;
+    }
+    if (e) {
+        log_warn("ns %s changed: its VNF records: %s", ns, strerror(-e));
+        return;
+    }
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < d->n_links;) {
+        lnkd_link *l = d->links[i];
+        if (!strcmp(l->ns, ns) && (!has_instance(&t.t, l->vnf[0]) || !has_instance(&t.t, l->vnf[1])))
+            drop_link(d, i, &t.t);
+        else
+            i++;
+    }
+    for (size_t i = 0; i < d->n_cps;) {
+        if (!strcmp(d->cps[i].ns_id, ns) && !has_instance(&t.t, d->cps[i].vnf_id))
+            d->cps[i] = d->cps[--d->n_cps];
+        else
+            i++;
+    }
+    pthread_mutex_unlock(&d->mu);
+    lnkd_topology_free(&t);
 }
 
 int lnkd_init(microapp *app, void **state)
@@ -469,7 +497,7 @@ int lnkd_init(microapp *app, void **state)
     if (microapp_opt_u64(app, "max_attempts", d->policy.max_attempts, &v) == 0)
         d->policy.max_attempts = (uint32_t)v;
     d->ipam = lnk_ipam_new();
-    d->agents = lnkd_agents_new();
+    d->agents = lnkd_agents_new(d);
     int e = !d->ipam || !d->agents ? -ENOMEM : lnkd_writer_start(d);
     if (e == 0 && (e = lnkd_state_load(d)) < 0)
         log_warn("reading the IPAM state back: %s", strerror(-e));
@@ -488,7 +516,6 @@ void lnkd_tick(microapp *app, void *state)
     for (size_t i = 0; i < d->n_links; i++)
         apply(d, d->links[i], LNK_EV_TICK, 0, NULL);
     pthread_mutex_unlock(&d->mu);
-    run_jobs(d);
 }
 
 void lnkd_fini(microapp *app, void *state)
@@ -496,6 +523,7 @@ void lnkd_fini(microapp *app, void *state)
     lnkd *d = state;
     if (!d)
         return;
+    lnkd_agents_stop(d->agents); // before the publisher and writer its callers may use
     lnkd_events_close(d);
     lnkd_writer_stop(d);
     topology_forget(d, NULL);
@@ -503,7 +531,6 @@ void lnkd_fini(microapp *app, void *state)
         free(d->links[i]);
     free(d->links);
     free(d->cps);
-    free(d->jobs);
     lnk_ipam_free(d->ipam);
     lnkd_agents_free(d->agents);
     pthread_mutex_destroy(&d->mu);

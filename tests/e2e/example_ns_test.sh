@@ -9,6 +9,8 @@
 #    and a fresh client in cgw's namespace gets its line back through fw from srv;
 #  - fw is killed: its links leave UP; `outrig ns heal` restarts it and the links and the
 #    traffic come back;
+#  - scaling fw out links the new instance to the other CPs of its virtual links; scaling in
+#    removes those links;
 #  - `outrig ns delete` removes every link, and neither site keeps any interface, tunnel,
 #    route, address or namespace of the NS.
 set -u
@@ -126,7 +128,7 @@ ip -n "$NSA" -o link show type bridge | grep -q olb && ip -n "$NSA" -o link show
     fail "data path: $(ip -n "$NSA" -o link; ip -n "$NSB" -o link)"
 
 fw_in=$(py "[c['address'] for v in doc['vnfs'] for c in v['cps'] if c['id'] == 'fw-inside'][0].split('/')[0]")
-client_log() { find "$T/data/agent-a/logs" -name "$NS.cgw.*" -newer "$T/outrig.yaml" 2>/dev/null | head -1; }
+client_log() { echo "$T/data/agent-a/logs/$NS.cgw.0.stdout"; }
 replies() { local f; f=$(client_log); [ -n "$f" ] && [ "$(grep -c '^reply: hello' "$f")" -ge "$1" ]; }
 # through: a new client in cgw's namespace, through fw, to srv and back.
 through() {
@@ -150,6 +152,16 @@ cli ns heal "$NS" --wait
 [ $RC -eq 0 ] && ok "ns heal" || fail "ns heal: $(cat "$T/out" "$T/err")"
 wait_for 20 links_up 2 && ok "fw restarted: links UP again" || fail "after heal: $(cat "$T/out")"
 wait_for 10 through && ok "traffic flows again after the restart" || fail "traffic: $(cat "$T/through")"
+
+# Scale fw out: the new instance gets its links (to cgw and to srv); scaling in removes them.
+cli ns scale "$NS" --profile fw --delta 1 --wait
+[ $RC -eq 0 ] && ok "ns scale fw +1" || fail "scale out: $(cat "$T/out" "$T/err")"
+# A virtual link joins its CPs pairwise: fw.1 links to cgw and fw.0 on access-net, to srv and
+# fw.0 on core-net.
+wait_for 20 links_up 6 && ok "fw.1 linked: 6 links UP" || fail "after scale-out: $(cat "$T/out")"
+cli ns scale "$NS" --profile fw --delta -1 --wait
+[ $RC -eq 0 ] && ok "ns scale fw -1" || fail "scale in: $(cat "$T/out" "$T/err")"
+wait_for 20 links_up 2 && ok "fw.1's links removed with it" || fail "after scale-in: $(cat "$T/out")"
 
 # Delete: no link, and nothing of the NS left on either site host.
 cli ns delete "$NS" --wait
