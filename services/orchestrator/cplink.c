@@ -93,8 +93,8 @@ int orch_peer_check(const Outrig__V1__ConfigurePeerRequest *r, orch_plan_err *er
         return bad(err, "peer_host", "need an IPv4 address or \"\"");
     if (r->host[0] && !ipv4(r->host))
         return bad(err, "host", "need an IPv4 address or \"\"");
-    if (r->vni > 0xffffff || (r->peer_host[0] && !r->vni))
-        return bad(err, "vni", "need 1..16777215 with a peer_host");
+    if (r->vni > 0xffffff || (r->peer_host[0] && !r->vni) || (!r->peer_host[0] && r->vni))
+        return bad(err, "vni", "need 1..16777215 with a peer_host, 0 without");
     return 0;
 }
 

@@ -177,7 +177,7 @@ void orch_site_usage_of(const char *name, Outrig__V1__VnfRecord *const *vnfs, si
 // Checks a ConfigurePeer request from the linker: vnf_id an instance id, cp_id an id without
 // spaces, '/' or '~' (1..128), peer_address an IP address or "", address "a.b.c.d/len" (or
 // IPv6) or "", virtual_link a vl key "<ns>/<vl>" without spaces or "", link_id and peer_id
-// printable, host and peer_host IPv4 or "", vni 1..16777215 with a peer_host. 0 or -EINVAL
+// printable, host and peer_host IPv4 or "", vni 1..16777215 with a peer_host (0 without). 0 or -EINVAL
 // with err->field naming the field.
 int orch_peer_check(const Outrig__V1__ConfigurePeerRequest *r, orch_plan_err *err);
 // The CP of rec that the linker calls cp_id: its interface name (what cp.ready reports), else

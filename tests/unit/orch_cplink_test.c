@@ -13,11 +13,11 @@ static Outrig__V1__ConfigurePeerRequest good(void)
 {
     Outrig__V1__ConfigurePeerRequest r = OUTRIG__V1__CONFIGURE_PEER_REQUEST__INIT;
     r.vnf_id = "demo.cgw.0";
-    r.cp_id = "cgw-access-ext";
+    r.cp_id = "cgw-access";
     r.peer_address = "10.10.1.2";
-    r.peer_id = "demo.fw.0/fw-inside-ext";
+    r.peer_id = "demo.fw.0/fw-inside";
     r.virtual_link = "demo/access-net";
-    r.link_id = "demo/access-net/demo.cgw.0.cgw-access-ext~demo.fw.0.fw-inside-ext";
+    r.link_id = "demo/access-net/demo.cgw.0.cgw-access~demo.fw.0.fw-inside";
     r.host = "192.168.1.1";
     r.peer_host = "192.168.1.2";
     r.vni = 77;
@@ -55,6 +55,7 @@ static void test_peer_check_names_the_bad_field(void **st)
     BAD("peer_host", r.peer_host = "::1");
     BAD("vni", r.vni = 0);
     BAD("vni", r.vni = 1u << 24);
+    BAD("vni", r.peer_host = ""); // a VNI names a tunnel: only with a peer host
 #undef BAD
 }
 
