@@ -33,6 +33,9 @@ struct orchd_lxclink {
     // One lock for the data paths of every site netns (a bridge found unused is not removed
     // while a CP is being attached to it) and for the announced table.
     pthread_mutex_t mu;
+    // ConfigurePeer calls one at a time on the site adapters: the linker may have several in
+    // flight for one VNF (one per CP), and an adapter takes one call per instance at a time.
+    pthread_mutex_t cfg_mu;
     announced *ready;
     size_t n_ready, cap_ready;
     atomic_int n_checks; // traffic-check threads running
@@ -435,10 +438,12 @@ static rpc_code configure_peer(orchd *o, const Outrig__V1__ConfigurePeerRequest 
     adapter_err err = {{0}};
     adapter_cp_peer peer = {.address = r->peer_address, .cp = r->peer_id};
     int rc = orchd_site(o, rec->site, &as, &err);
+    pthread_mutex_lock(&o->lxl->cfg_mu);
     if (!rc)
         rc = adapter_configure_cp(as, r->vnf_id, cp->id, r->address, &peer, &err);
     if (!rc)
         rc = adapter_vnf_status(as, r->vnf_id, info, &err);
+    pthread_mutex_unlock(&o->lxl->cfg_mu);
     if (rc) {
         rpc_status_set(st, from_errno(rc), rc == -EINVAL ? "address" : NULL, "site %s: %s",
                        rec->site, err.msg);
@@ -548,6 +553,7 @@ int orchd_lxclink_start(orchd *o)
     if (!l)
         return -ENOMEM;
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->cfg_mu, NULL);
     atomic_init(&l->n_checks, 0);
     o->lxl = l;
     return rpc_server_add_raw(microapp_rpc(o->app), "/outrig.v1.Agent/ConfigurePeer",
@@ -564,6 +570,7 @@ void orchd_lxclink_stop(orchd *o)
         usleep(10000);
     o->lxl = NULL;
     pthread_mutex_destroy(&l->mu);
+    pthread_mutex_destroy(&l->cfg_mu);
     free(l->ready);
     free(l);
 }
