@@ -143,10 +143,21 @@ static bool overlaps(uint32_t a, unsigned pa, uint32_t b, unsigned pb)
     return (a & mask_of(p)) == (b & mask_of(p));
 }
 
-static const subnet *overlapping(const lnk_ipam *ip, uint32_t net, unsigned prefix)
+// True when vl keys a and b belong to one NS ("<ns>/<vl>": the same text before the '/').
+static bool same_ns(const char *a, const char *b)
+{
+    size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
+    return na == nb && !memcmp(a, b, na);
+}
+
+// A subnet of another link of vl_key's NS that overlaps net/prefix, or NULL. Only links of
+// one NS may meet (in a VNF with CPs on both); those of two NSs are separate segments.
+static const subnet *overlapping(const lnk_ipam *ip, const char *vl_key, uint32_t net,
+                                 unsigned prefix)
 {
     for (size_t i = 0; i < ip->n; i++)
-        if (overlaps(ip->subs[i].net, ip->subs[i].prefix, net, prefix))
+        if (same_ns(ip->subs[i].key, vl_key) &&
+            overlaps(ip->subs[i].net, ip->subs[i].prefix, net, prefix))
             return &ip->subs[i];
     return NULL;
 }
@@ -189,7 +200,7 @@ int lnk_ipam_add(lnk_ipam *ip, const char *vl_key, const char *cidr)
     const subnet *have = find(ip, vl_key);
     if (have)
         return have->net == net && have->prefix == prefix ? 0 : -EEXIST;
-    if (overlapping(ip, net, prefix))
+    if (overlapping(ip, vl_key, net, prefix))
         return -EEXIST;
     return insert(ip, vl_key, net, prefix);
 }
@@ -211,7 +222,7 @@ int lnk_ipam_add_from_pool(lnk_ipam *ip, const char *vl_key, const char *pool, u
     uint64_t step = 1ull << (32 - prefix);
     uint64_t end = (uint64_t)pnet + (1ull << (32 - pprefix));
     for (uint64_t net = pnet; net < end; net += step) {
-        const subnet *o = overlapping(ip, (uint32_t)net, prefix);
+        const subnet *o = overlapping(ip, vl_key, (uint32_t)net, prefix);
         if (o) {
             // Jump past the subnet in the way rather than probing every step inside it.
             uint64_t past = (uint64_t)o->net + o->size;

@@ -2,7 +2,8 @@
 //
 // Each virtual link ("vl key", "<ns>/<virtual link>") gets one subnet: the CIDR of the NSD's
 // virtual-link description, or one carved from a default pool. Subnets of different links
-// never overlap. Within a subnet an owner ("<vnf instance>/<cp>") holds at most one address;
+// of one NS (the text of the vl key before its '/') never overlap: a VNF may have CPs on
+// both. Links of different NSs are separate segments and may use the same subnet. Within a subnet an owner ("<vnf instance>/<cp>") holds at most one address;
 // asking again gives the same one. The network and broadcast addresses are never handed
 // out (except in /31 and /32, which have none). The state of a link exports to an IpamState
 // protobuf so that a restarted linker keeps its allocations.
@@ -32,9 +33,9 @@ void lnk_ipam_free(lnk_ipam *ip);
 
 // Gives link vl_key the subnet cidr. 0 (also when the link already has exactly that subnet),
 // -EINVAL (bad key or cidr, or wider than /LNK_IPAM_MIN_PREFIX), -EEXIST (the link has
-// another subnet, or cidr overlaps another link's subnet), -ENOMEM.
+// another subnet, or cidr overlaps the subnet of another link of its NS), -ENOMEM.
 int lnk_ipam_add(lnk_ipam *ip, const char *vl_key, const char *cidr);
-// Gives link vl_key the first free /prefix of pool that overlaps no other link's subnet, and
+// Gives link vl_key the first free /prefix of pool that overlaps no subnet of its NS, and
 // writes it to cidr_out (LNK_ADDR_MAX bytes) when not NULL. A link that has a subnet keeps
 // it. 0, -EINVAL, -ENOSPC (the pool is full), -ENOMEM.
 int lnk_ipam_add_from_pool(lnk_ipam *ip, const char *vl_key, const char *pool, unsigned prefix,

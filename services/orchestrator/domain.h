@@ -18,6 +18,9 @@
 #define ORCH_NS_ID_MAX 32
 #define ORCH_SITE_NAME_MAX 32
 #define ORCH_OP_ID_MAX 64
+// CP subnets of virtual links without a cidr: ORCH_DEFAULT_POOL_PREFIX.<k>.0/24 for the NSD's
+// k-th link (the linker's default pool, 10.213.0.0/16).
+#define ORCH_DEFAULT_POOL_PREFIX "10.213"
 
 // ---- operations (ops.c) -----------------------------------------------------------------
 
@@ -98,7 +101,8 @@ int orch_plan_instantiate(const char *ns, const Outrig__V1__Nsd__Df *df,
 
 // Fills rec->cps for a planned instance: one CP per ext-cpd of the VNFD (interface name =
 // its int-cpd id), joined to the virtual link the NSD connects it to, with an address from
-// the link's IPv4 CIDR (host number 1 + the slots of the profiles before it on that link +
+// the link's IPv4 CIDR — the NSD's, else 10.213.<k>.0/24 for the NSD's k-th link, the linker's
+// default pool — (host number 1 + the slots of the profiles before it on that link +
 // index, so scaling never renumbers) and the address of the first CP of another profile on
 // the link as its peer. Allocates with malloc (freed with the record). 0, -EINVAL with err,
 // -ENOMEM.

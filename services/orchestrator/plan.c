@@ -173,11 +173,23 @@ static int cidr_host(const char *cidr, uint32_t host, bool with_len, char *buf, 
     return n < 0 || (size_t)n >= len ? -EINVAL : 0;
 }
 
-static const char *vl_cidr(const Outrig__V1__Nsd *nsd, const char *vl)
+// The subnet link vl's CPs get their addresses from: the NSD's cidr for it, else the /24 of
+// ORCH_DEFAULT_POOL picked by the link's position in the NSD. The links of one NS never share
+// a default subnet (a VNF with CPs on two links must not see one subnet twice); two NSs may
+// reuse one, their links being separate segments. The linker's IPAM takes the subnet from
+// these addresses. NULL when the NSD has no such link.
+static const char *vl_cidr(const Outrig__V1__Nsd *nsd, const char *vl, char *buf, size_t n)
 {
-    for (size_t i = 0; i < nsd->n_virtual_link; i++)
-        if (!strcmp(nsd->virtual_link[i]->id, vl))
+    for (size_t i = 0; i < nsd->n_virtual_link; i++) {
+        if (strcmp(nsd->virtual_link[i]->id, vl))
+            continue;
+        if (nsd->virtual_link[i]->cidr && *nsd->virtual_link[i]->cidr)
             return nsd->virtual_link[i]->cidr;
+        if (i > 255)
+            return NULL;
+        snprintf(buf, n, ORCH_DEFAULT_POOL_PREFIX ".%zu.0/24", i);
+        return buf;
+    }
     return NULL;
 }
 
@@ -238,7 +250,8 @@ int orch_plan_cps(const Outrig__V1__Nsd *nsd, const Outrig__V1__Nsd__Df *df,
         const char *vl = vl_of(vp, e->id, &ord);
         char addr[64] = "", peer[64] = "", peer_cp[160] = "";
         if (vl) {
-            const char *cidr = vl_cidr(nsd, vl);
+            char defcidr[32];
+            const char *cidr = vl_cidr(nsd, vl, defcidr, sizeof defcidr);
             if (cidr && *cidr && strchr(cidr, '.')) {
                 uint32_t host = block_base(df, vl, vp->id) + ord * slots(vp) + pv->index;
                 if (cidr_host(cidr, host, true, addr, sizeof addr))

@@ -97,6 +97,12 @@ static void test_overlapping_subnets_refused(void **st)
     assert_int_equal(lnk_ipam_add(ip, "ns1/b", "10.213.0.128/25"), -EEXIST);
     assert_int_equal(lnk_ipam_add(ip, "ns1/b", "10.213.0.0/16"), -EEXIST);
     assert_int_equal(lnk_ipam_add(ip, "ns1/b", "10.213.1.0/24"), 0);
+    // Another NS's links are other segments: the same subnets are theirs to use.
+    assert_int_equal(lnk_ipam_add(ip, "ns2/a", "10.213.0.0/24"), 0);
+    assert_int_equal(lnk_ipam_add(ip, "ns2/b", "10.213.0.128/25"), -EEXIST);
+    char c[LNK_ADDR_MAX];
+    assert_int_equal(lnk_ipam_add_from_pool(ip, "ns2/c", "10.213.0.0/16", 24, c), 0);
+    assert_string_equal(c, "10.213.1.0/24");
     // The same link asking for the subnet it has is fine; for another one it is not.
     assert_int_equal(lnk_ipam_add(ip, "ns1/a", "10.213.0.0/24"), 0);
     assert_int_equal(lnk_ipam_add(ip, "ns1/a", "10.213.9.0/24"), -EEXIST);

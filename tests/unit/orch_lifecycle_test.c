@@ -143,6 +143,28 @@ static void test_cps_get_stable_addresses_and_peers(void **state)
         outrig__v1__vnf_record__free_unpacked(all[i], NULL);
 }
 
+// A virtual link without a cidr: its CPs still get addresses, from the /24 of the default pool
+// that the link's position in the NSD picks, so that a site can set them at creation.
+static void test_links_without_cidr_use_the_default_pool(void **state)
+{
+    ex *e = *state;
+    char *saved[2];
+    for (int i = 0; i < 2; i++) {
+        saved[i] = e->nsd->virtual_link[i]->cidr;
+        e->nsd->virtual_link[i]->cidr = "";
+    }
+    Outrig__V1__VnfRecord *cgw = rec_for(e, "cgw", 0, 0);
+    Outrig__V1__VnfRecord *fw0 = rec_for(e, "fw", 0, 1);
+    for (int i = 0; i < 2; i++)
+        e->nsd->virtual_link[i]->cidr = saved[i];
+    assert_string_equal(cgw->cps[0]->address, "10.213.0.1/24");
+    assert_string_equal(cgw->cps[0]->peer_address, "10.213.0.2");
+    assert_string_equal(fw0->cps[0]->address, "10.213.0.2/24");
+    assert_string_equal(fw0->cps[1]->address, "10.213.1.1/24"); // another link, another subnet
+    outrig__v1__vnf_record__free_unpacked(cgw, NULL);
+    outrig__v1__vnf_record__free_unpacked(fw0, NULL);
+}
+
 static void test_scale_out_takes_lowest_free_indexes(void **state)
 {
     uint32_t have[] = {0, 2}, add[8], rm[8];
@@ -185,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_missing_vnfd_fails_the_plan),
         cmocka_unit_test(test_long_ns_name_is_refused),
         cmocka_unit_test(test_cps_get_stable_addresses_and_peers),
+        cmocka_unit_test(test_links_without_cidr_use_the_default_pool),
         cmocka_unit_test(test_scale_out_takes_lowest_free_indexes),
         cmocka_unit_test(test_scale_in_removes_highest_indexes),
         cmocka_unit_test(test_scale_outside_bounds_is_refused),
