@@ -45,7 +45,9 @@ static int failures;
         }                                                                                          \
     } while (0)
 
-#define CIDR_NET "10.213.90"
+// The link has no cidr in the NSD: the orchestrator takes the default pool's /24 for the
+// NSD's first link (ORCH_DEFAULT_POOL_PREFIX.0.0/24).
+#define CIDR_NET "10.213.0"
 #define ECHO_PORT 7000
 
 static char tmp[128], run_dir[192], site_dir[192], sa[40], sb[40];
@@ -109,7 +111,6 @@ static const char nsd_yaml[] = "nsd:\n"
                                "        - lxl-echo\n"
                                "      virtual-link-desc:\n"
                                "        - id: net\n"
-                               "          cidr: " CIDR_NET ".0/24\n"
                                "      df:\n"
                                "        - id: default-df\n"
                                "          vnf-profile:\n"
