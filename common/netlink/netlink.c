@@ -202,6 +202,35 @@ int nl_bridge_add(int nl, const char *name)
     return nl_talk(nl, &r, NULL);
 }
 
+int nl_bridge_add_up(int nl, const char *name)
+{
+    if (name_ok(name))
+        return -EINVAL;
+    struct nl_req r;
+    struct ifinfomsg *ifi = link_req(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    ifi->ifi_change = IFF_UP;
+    ifi->ifi_flags = IFF_UP;
+    attr_str(&r, IFLA_IFNAME, name);
+    struct rtattr *linkinfo = attr_put(&r, IFLA_LINKINFO, NULL, 0);
+    attr_str(&r, IFLA_INFO_KIND, "bridge");
+    nest_end(&r, linkinfo);
+    return nl_talk(nl, &r, NULL);
+}
+
+int nl_link_enslave(int nl, const char *name, int master_index)
+{
+    if (name_ok(name) || master_index <= 0)
+        return -EINVAL;
+    struct nl_req r;
+    struct ifinfomsg *ifi = link_req(&r, RTM_NEWLINK, 0);
+    ifi->ifi_change = IFF_UP;
+    ifi->ifi_flags = IFF_UP;
+    attr_str(&r, IFLA_IFNAME, name);
+    uint32_t midx = (uint32_t)master_index;
+    attr_put(&r, IFLA_MASTER, &midx, sizeof midx);
+    return nl_talk(nl, &r, NULL);
+}
+
 int nl_vxlan_add(int nl, const char *name, uint32_t vni, const uint8_t local[4],
                  const uint8_t remote[4], int dev_ifindex, uint16_t port)
 {

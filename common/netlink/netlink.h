@@ -39,6 +39,8 @@ int nl_open_in(int netns_fd);
 int nl_veth_add(int nl, const char *name, const char *peer, int peer_netns_fd, unsigned mtu);
 // Creates a Linux bridge named `name`. Returns 0, -EEXIST or -errno.
 int nl_bridge_add(int nl, const char *name);
+// nl_bridge_add with the bridge up at once (one request instead of two). 0, -EEXIST or -errno.
+int nl_bridge_add_up(int nl, const char *name);
 // Creates a VXLAN device `name` with network identifier `vni` (< 2^24) sending to the
 // unicast IPv4 `remote` from `local` (network byte order) on UDP `port` (0: 4789), bound
 // to link `dev_ifindex` when it is not 0. Learning on. Returns 0, -EEXIST or -errno.
@@ -50,6 +52,9 @@ int nl_link_del(int nl, const char *name);
 int nl_link_set_up(int nl, const char *name, bool up);
 // Enslaves link `name` to bridge `master` (NULL: releases it). Returns 0 or -errno.
 int nl_link_set_master(int nl, const char *name, const char *master);
+// Enslaves link `name` to the bridge of index master_index and sets it up, in one request.
+// Returns 0 or -errno.
+int nl_link_enslave(int nl, const char *name, int master_index);
 // Moves link `name` into the netns open as `netns_fd`. Returns 0 or -errno.
 int nl_link_set_netns(int nl, const char *name, int netns_fd);
 // Looks up the index of link `name` into *index. Returns 0, -ENODEV or -errno.

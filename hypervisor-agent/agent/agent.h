@@ -85,6 +85,7 @@ typedef struct agent {
     char host_addr[16];  // the host's underlay IPv4 reported in cp.ready ("" = none)
     char site[128];      // reported in cp.ready
     atomic_int n_checks; // traffic checks running (link.c)
+    int link_nl;         // rtnetlink socket in the host netns, -1 until link.c needs one
 
     vmm_host *kvm;         // NULL when /dev/kvm is unusable
     struct rt_runtime *rt; // NULL when the runtime could not start
@@ -170,6 +171,8 @@ void agent_link_cps(agent *ag, const agent_vnf *f, const char *type);
 void agent_link_release(agent *ag, const agent_vnf *f);
 // Waits for the running traffic checks (shutdown, before the publisher goes).
 void agent_link_wait(agent *ag);
+// Closes the host-netns rtnetlink socket link.c keeps (after the worker stopped).
+void agent_link_close(agent *ag);
 
 // events.c: host.* and vnf.* events through the hub publisher (worker or main thread).
 int agent_events_start(agent *ag);

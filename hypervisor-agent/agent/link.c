@@ -25,20 +25,36 @@ typedef struct check {
     char link_id[256];
 } check;
 
-// An rtnetlink socket where the VNFs' host veths live (host_netns, or ours).
+// The rtnetlink socket where the VNFs' host veths live (host_netns, or ours), opened once:
+// opening one in another netns takes a thread, and ConfigurePeer is on the busy path when
+// many links come up at once. Worker thread (and shutdown, after it) only.
 static int host_nl(agent *ag)
 {
+    if (ag->link_nl >= 0)
+        return ag->link_nl;
     const char *hn = microapp_opt(ag->app, "host_netns", NULL);
-    if (!hn || !hn[0])
-        return nl_open();
-    char path[300];
-    snprintf(path, sizeof path, "/run/netns/%s", hn);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int nl = nl_open_in(fd);
-    close(fd);
+    int nl;
+    if (!hn || !hn[0]) {
+        nl = nl_open();
+    } else {
+        char path[300];
+        snprintf(path, sizeof path, "/run/netns/%s", hn);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        nl = nl_open_in(fd);
+        close(fd);
+    }
+    if (nl >= 0)
+        ag->link_nl = nl;
     return nl;
+}
+
+void agent_link_close(agent *ag)
+{
+    if (ag->link_nl >= 0)
+        close(ag->link_nl);
+    ag->link_nl = -1;
 }
 
 // Pings c->peer from inside c->netns (lnk_dp_ping). 0 with *rtt_us, or -errno with why filled.
@@ -92,7 +108,6 @@ int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_Confi
             rc = lnk_dp_tunnel(nl, r->virtual_link, r->host[0] ? r->host : ag->host_addr,
                                r->peer_host, NULL);
     }
-    close(nl);
     if (rc) {
         log_warn("vnf %s cp %s: data path of %s: %s", f->id, cp->id, r->virtual_link,
                  strerror(-rc));
@@ -187,8 +202,6 @@ void agent_link_release(agent *ag, const agent_vnf *f)
         if (rc)
             log_warn("vnf %s: removing the data path of %s: %s", f->id, key, strerror(-rc));
     }
-    if (nl >= 0)
-        close(nl);
 }
 
 void agent_link_wait(agent *ag)

@@ -118,6 +118,7 @@ int agent_service_init(microapp *app, void **state)
     if (!ag)
         return -ENOMEM;
     ag->app = app;
+    ag->link_nl = -1;
     ag->started_us = clock_mono_us();
     ag->started_unix_ms = clock_unix_ms();
     pthread_mutex_init(&ag->mu, NULL);
@@ -159,6 +160,7 @@ void agent_service_fini(microapp *app, void *state)
     pthread_mutex_unlock(&ag->mu);
     agent_state_stop(ag);
     agent_link_wait(ag);
+    agent_link_close(ag);
     agent_events_stop(ag);
     // With on_exit=keep the VNFs stay and their handles are simply abandoned: the runtime has
     // no way to drop one without deleting it, and the process is ending anyway.

@@ -50,26 +50,30 @@ uint32_t lnk_vni(const char *vl_key)
     return v ? v : 1;
 }
 
-int lnk_dp_bridge(int nl, const char *vl_key)
+// The link's bridge, made (up) if missing, and its index. 0 or -errno.
+// Few netlink requests on purpose: the kernel serializes them (rtnl), so with many links
+// set up at once each one made here delays every other link of the host.
+static int bridge_index(int nl, const char *vl_key, int *index)
 {
     char br[LNK_IFNAMSIZ];
     lnk_dp_names(vl_key, br, NULL);
-    int e = nl_bridge_add(nl, br);
+    int e = nl_bridge_add_up(nl, br); // an existing one was made up by whoever made it
     if (e < 0 && e != -EEXIST)
         return e;
-    return nl_link_set_up(nl, br, true);
+    return nl_link_index(nl, br, index);
+}
+
+int lnk_dp_bridge(int nl, const char *vl_key)
+{
+    int index;
+    return bridge_index(nl, vl_key, &index);
 }
 
 int lnk_dp_attach(int nl, const char *vl_key, const char *ifname)
 {
-    char br[LNK_IFNAMSIZ];
-    lnk_dp_names(vl_key, br, NULL);
-    int e = lnk_dp_bridge(nl, vl_key);
-    if (e == 0)
-        e = nl_link_set_master(nl, ifname, br);
-    if (e == 0)
-        e = nl_link_set_up(nl, ifname, true);
-    return e;
+    int index;
+    int e = bridge_index(nl, vl_key, &index);
+    return e < 0 ? e : nl_link_enslave(nl, ifname, index);
 }
 
 int lnk_dp_tunnel(int nl, const char *vl_key, const char *local, const char *remote,
@@ -83,17 +87,16 @@ int lnk_dp_tunnel(int nl, const char *vl_key, const char *local, const char *rem
     int e = underlay ? nl_link_index(nl, underlay, &dev) : 0;
     if (e < 0)
         return e;
-    if ((e = lnk_dp_bridge(nl, vl_key)) < 0)
+    int index;
+    if ((e = bridge_index(nl, vl_key, &index)) < 0)
         return e;
-    char br[LNK_IFNAMSIZ], vx[LNK_IFNAMSIZ];
-    lnk_dp_names(vl_key, br, vx);
+    char vx[LNK_IFNAMSIZ];
+    lnk_dp_names(vl_key, NULL, vx);
     e = nl_vxlan_add(nl, vx, lnk_vni(vl_key), (const uint8_t *)&l.s_addr,
                      (const uint8_t *)&r.s_addr, dev, 0);
     if (e < 0 && e != -EEXIST)
         return e;
-    if ((e = nl_link_set_master(nl, vx, br)) < 0)
-        return e;
-    return nl_link_set_up(nl, vx, true);
+    return nl_link_enslave(nl, vx, index);
 }
 
 int lnk_dp_remove(int nl, const char *vl_key)
