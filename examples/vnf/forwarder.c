@@ -22,39 +22,23 @@ static void relay(int a, int b)
     }
 }
 
+// One connection: to the peer as found now, then both ways until either side ends.
+static void forward(int c, int argc, char **argv)
+{
+    char peer[128];
+    struct sockaddr_in to;
+    if (vnf_peer(argc, argv, peer, sizeof peer) || vnf_addr(peer, VNF_DEFAULT_PORT, &to)) {
+        fprintf(stderr, "outrig-vnf-forwarder: no peer yet\n");
+        return;
+    }
+    int u = vnf_connect(&to);
+    if (u < 0)
+        fprintf(stderr, "outrig-vnf-forwarder: %s: %s\n", peer, strerror(errno));
+    else
+        relay(c, u);
+}
+
 int main(int argc, char **argv)
 {
-    signal(SIGCHLD, SIG_IGN);
-    int port = vnf_port(argc, argv);
-    int l = vnf_listen(port);
-    if (l < 0) {
-        perror("outrig-vnf-forwarder: listen");
-        return 1;
-    }
-    printf("outrig-vnf-forwarder: port %d\n", port);
-    fflush(stdout);
-    for (;;) {
-        int c = accept(l, NULL, NULL);
-        if (c < 0) {
-            if (errno == EINTR)
-                continue;
-            return 1;
-        }
-        if (fork() == 0) {
-            close(l);
-            char peer[128];
-            struct sockaddr_in to;
-            if (vnf_peer(argc, argv, peer, sizeof peer) || vnf_addr(peer, VNF_DEFAULT_PORT, &to)) {
-                fprintf(stderr, "outrig-vnf-forwarder: no peer yet\n");
-                _exit(1);
-            }
-            int u = vnf_connect(&to);
-            if (u < 0)
-                fprintf(stderr, "outrig-vnf-forwarder: %s: %s\n", peer, strerror(errno));
-            else
-                relay(c, u);
-            _exit(0);
-        }
-        close(c);
-    }
+    return vnf_serve("outrig-vnf-forwarder", argc, argv, forward);
 }

@@ -173,4 +173,35 @@ static inline int vnf_port(int argc, char **argv)
     return atoi(vnf_opt(argc, argv, "--port", "OUTRIG_PORT", "7000"));
 }
 
+// Serves TCP on the program's port (--port / OUTRIG_PORT): each connection in a child process
+// of its own that runs conn(fd, argc, argv) and exits. Returns only on a listen or accept
+// error (1); name prefixes the messages.
+static inline int vnf_serve(const char *name, int argc, char **argv,
+                            void (*conn)(int fd, int argc, char **argv))
+{
+    signal(SIGCHLD, SIG_IGN); // connection children are not waited for
+    int port = vnf_port(argc, argv);
+    int l = vnf_listen(port);
+    if (l < 0) {
+        fprintf(stderr, "%s: listen on port %d: %s\n", name, port, strerror(errno));
+        return 1;
+    }
+    printf("%s: listening on port %d\n", name, port);
+    fflush(stdout);
+    for (;;) {
+        int c = accept(l, NULL, NULL);
+        if (c < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1;
+        }
+        if (fork() == 0) {
+            close(l);
+            conn(c, argc, argv);
+            _exit(0);
+        }
+        close(c);
+    }
+}
+
 #endif

@@ -5,7 +5,6 @@
 // verdict goes out as cp.verified (CpVerified); the linker marks the link UP only on ok.
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +16,6 @@
 #include "netlink/netlink.h"
 #include "outrig/v1/linker.pb-c.h"
 #include "util/log.h"
-
-typedef struct check {
-    agent *ag;
-    char netns[80];
-    char peer[46];
-    char link_id[256];
-} check;
 
 // The rtnetlink socket where the VNFs' host veths live (host_netns, or ours), opened once:
 // opening one in another netns takes a thread, and ConfigurePeer is on the busy path when
@@ -57,40 +49,11 @@ void agent_link_close(agent *ag)
     ag->link_nl = -1;
 }
 
-// Pings c->peer from inside c->netns (lnk_dp_ping). 0 with *rtt_us, or -errno with why filled.
-static int ping(const check *c, uint64_t *rtt_us, char *why, size_t n)
+// A traffic check's verdict goes out as cp.verified (on the check's thread).
+static void verdict(void *arg, const lnk_verdict *v, const uint8_t *payload, size_t len)
 {
-    char path[120];
-    snprintf(path, sizeof path, "/run/netns/%s", c->netns);
-    int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0) {
-        snprintf(why, n, "netns %s: %s", c->netns, strerror(errno));
-        return -ENOENT;
-    }
-    int rc = lnk_dp_ping(nsfd, c->peer, LNK_PING_MS, rtt_us, why, n);
-    close(nsfd);
-    return rc;
-}
-
-static void *check_main(void *arg)
-{
-    check *c = arg;
-    uint64_t rtt = 0;
-    char why[256] = "";
-    int rc = ping(c, &rtt, why, sizeof why);
-    Outrig__V1__CpVerified v = OUTRIG__V1__CP_VERIFIED__INIT;
-    v.link_id = c->link_id;
-    v.ok = rc == 0;
-    v.reason = rc ? why : (char *)"";
-    v.rtt_us = rtt;
-    uint8_t buf[1024];
-    size_t len = outrig__v1__cp_verified__pack(&v, buf);
-    agent_event_raw(c->ag, "cp", "verified", c->link_id, buf, len);
-    log_info("link %s: traffic to %s %s%s", c->link_id, c->peer, rc ? "failed: " : "ok",
-             rc ? why : "");
-    atomic_fetch_sub(&c->ag->n_checks, 1);
-    free(c);
-    return NULL;
+    agent_event_raw(arg, "cp", "verified", v->link_id, payload, len);
+    log_info("link %s: traffic %s%s", v->link_id, v->ok ? "ok" : "failed: ", v->reason);
 }
 
 int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_ConfigurePeerRequest *r)
@@ -116,24 +79,14 @@ int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_Confi
     snprintf(cp->vl_key, sizeof cp->vl_key, "%s", r->virtual_link);
     if (!r->link_id[0] || !r->peer_address[0])
         return 0;
-    check *c = calloc(1, sizeof *c);
-    if (!c)
-        return -ENOMEM;
-    c->ag = ag;
-    snprintf(c->netns, sizeof c->netns, "%s", rt_vnf_netns(f->v));
-    snprintf(c->peer, sizeof c->peer, "%s", r->peer_address);
-    snprintf(c->link_id, sizeof c->link_id, "%s", r->link_id);
-    atomic_fetch_add(&ag->n_checks, 1);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    rc = -pthread_create(&t, &at, check_main, c);
-    pthread_attr_destroy(&at);
-    if (rc) {
-        atomic_fetch_sub(&ag->n_checks, 1);
-        free(c);
-    }
+    char path[120];
+    snprintf(path, sizeof path, "/run/netns/%s", rt_vnf_netns(f->v));
+    int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0)
+        return -errno;
+    rc = lnk_dp_check_start(nsfd, r->peer_address, LNK_PING_MS, r->link_id, verdict, ag,
+                            &ag->n_checks);
+    close(nsfd);
     return rc;
 }
 

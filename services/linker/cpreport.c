@@ -165,3 +165,17 @@ int lnk_verdict_decode(const uint8_t *buf, size_t len, lnk_verdict *out, char *f
     outrig__v1__cp_verified__free_unpacked(v, NULL);
     return rc;
 }
+
+int lnk_verdict_encode(const lnk_verdict *v, uint8_t *buf, size_t cap, size_t *len)
+{
+    Outrig__V1__CpVerified m = OUTRIG__V1__CP_VERIFIED__INIT;
+    m.link_id = (char *)v->link_id;
+    m.ok = v->ok;
+    m.reason = (char *)v->reason;
+    m.rtt_us = v->rtt_us;
+    size_t n = outrig__v1__cp_verified__get_packed_size(&m);
+    if (n > cap)
+        return -ENOSPC;
+    *len = outrig__v1__cp_verified__pack(&m, buf);
+    return 0;
+}

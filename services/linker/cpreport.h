@@ -43,5 +43,9 @@ int lnk_cp_decode(const uint8_t *buf, size_t len, lnk_cp *out, char *field, size
 int lnk_cp_encode(const lnk_cp *cp, uint8_t **buf, size_t *len);
 // Decodes a CpVerified. 0 or -EINVAL (field as above).
 int lnk_verdict_decode(const uint8_t *buf, size_t len, lnk_verdict *out, char *field, size_t n);
+// Encodes a verdict as a CpVerified into buf (cap bytes; LNK_VERDICT_MAX_BYTES always fit).
+// 0 with *len, or -ENOSPC.
+#define LNK_VERDICT_MAX_BYTES 1024
+int lnk_verdict_encode(const lnk_verdict *v, uint8_t *buf, size_t cap, size_t *len);
 
 #endif

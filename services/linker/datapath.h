@@ -8,8 +8,11 @@
 #ifndef OUTRIG_LNK_DATAPATH_H
 #define OUTRIG_LNK_DATAPATH_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cpreport.h"
 
 #define LNK_IFNAMSIZ 16
 #define LNK_PING_MS 5000 // the traffic check's default deadline
@@ -47,5 +50,17 @@ int lnk_dp_remove_unused(int nl, const char *vl_key);
 // -EAFNOSUPPORT (not IPv4), -ETIMEDOUT (no reply), or the socket's error. Blocks; thread-safe.
 int lnk_dp_ping(int netns_fd, const char *peer, uint32_t timeout_ms, uint64_t *rtt_us, char *why,
                 size_t n);
+
+// A finished traffic check: the verdict and its CpVerified encoding (the payload of the
+// cp.verified event that reports it). Called on the check's own thread.
+typedef void (*lnk_dp_verdict_fn)(void *arg, const lnk_verdict *v, const uint8_t *payload,
+                                  size_t len);
+// The traffic check of link link_id as an agent runs it (check.c): lnk_dp_ping to peer from
+// inside netns_fd (duplicated: the caller keeps its own; -1: ours) for up to timeout_ms, on
+// a detached thread of its own, then done(arg, ...). *running (NULL: not counted) goes up
+// now and down as that thread's last act, so whoever owns what done uses waits for 0 before
+// freeing it. 0, or -errno (done is not called).
+int lnk_dp_check_start(int netns_fd, const char *peer, uint32_t timeout_ms, const char *link_id,
+                       lnk_dp_verdict_fn done, void *arg, atomic_int *running);
 
 #endif

@@ -27,6 +27,22 @@ void orchd_events_close(orchd *o)
     o->pub = NULL;
 }
 
+void orchd_event_raw(orchd *o, const char *category, const char *type, const char *id,
+                     const uint8_t *payload, size_t len)
+{
+    if (!o->pub)
+        return;
+    hub_event ev = {.category = category,
+                    .type = type,
+                    .id = id,
+                    .source = "orchestrator",
+                    .payload = payload,
+                    .payload_len = len};
+    int rc = hub_publisher_add(o->pub, &ev, NULL);
+    if (rc)
+        log_warn("event %s.%s %s: %d", category, type, id, rc);
+}
+
 void orchd_event(orchd *o, const char *category, const char *type, const char *id,
                  const ProtobufCMessage *m)
 {
@@ -38,14 +54,6 @@ void orchd_event(orchd *o, const char *category, const char *type, const char *i
         return;
     if (buf)
         protobuf_c_message_pack(m, buf);
-    hub_event ev = {.category = category,
-                    .type = type,
-                    .id = id,
-                    .source = "orchestrator",
-                    .payload = buf,
-                    .payload_len = buf ? len : 0};
-    int rc = hub_publisher_add(o->pub, &ev, NULL);
-    if (rc)
-        log_warn("event %s.%s %s: %d", category, type, id, rc);
+    orchd_event_raw(o, category, type, id, buf, buf ? len : 0);
     free(buf);
 }

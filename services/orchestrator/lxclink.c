@@ -314,66 +314,24 @@ void orchd_lxclink_left(orchd *o, const orchd_lxc_leaving *l)
 
 // ---- ConfigurePeer ---------------------------------------------------------------------------
 
-typedef struct check {
-    orchd *o;
-    int netns_fd; // the container's
-    char vnf[ADAPTER_ID_MAX + 1];
-    char peer[64];
-    char link_id[256];
-} check;
-
-static void *check_main(void *arg)
+// A traffic check's verdict goes out as cp.verified (on the check's thread).
+static void verdict(void *arg, const lnk_verdict *v, const uint8_t *payload, size_t len)
 {
-    check *c = arg;
-    uint64_t rtt = 0;
-    char why[256] = "";
-    int rc = lnk_dp_ping(c->netns_fd, c->peer, LNK_PING_MS, &rtt, why, sizeof why);
-    close(c->netns_fd);
-    Outrig__V1__CpVerified v = OUTRIG__V1__CP_VERIFIED__INIT;
-    v.link_id = c->link_id;
-    v.ok = rc == 0;
-    v.reason = rc ? why : (char *)"";
-    v.rtt_us = rtt;
-    orchd_event(c->o, "cp", "verified", c->link_id, &v.base);
-    log_info("link %s: traffic from %s to %s %s%s (%llu us)", c->link_id, c->vnf, c->peer,
-             rc ? "failed: " : "ok", rc ? why : "", (unsigned long long)rtt);
-    orchd_lxclink *l = c->o->lxl;
-    free(c);
-    atomic_fetch_sub(&l->n_checks, 1); // the last touch: stop may free l once it is 0
-    return NULL;
+    orchd_event_raw(arg, "cp", "verified", v->link_id, payload, len);
+    log_info("link %s: traffic %s%s (%llu us)", v->link_id, v->ok ? "ok" : "failed: ", v->reason,
+             (unsigned long long)v->rtt_us);
 }
 
 // Starts the traffic check of link_id from inside the netns of pid to peer. 0 or -errno.
-static int check_start(orchd *o, pid_t pid, const char *vnf, const char *peer, const char *link_id)
+static int check_start(orchd *o, pid_t pid, const char *peer, const char *link_id)
 {
     char p[64];
     snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
-    check *c = calloc(1, sizeof *c);
-    if (!c)
-        return -ENOMEM;
-    // Opened now: the fd holds this container's netns whatever becomes of the pid.
-    c->netns_fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (c->netns_fd < 0) {
-        int rc = -errno;
-        free(c);
-        return rc;
-    }
-    c->o = o;
-    snprintf(c->vnf, sizeof c->vnf, "%s", vnf);
-    snprintf(c->peer, sizeof c->peer, "%s", peer);
-    snprintf(c->link_id, sizeof c->link_id, "%s", link_id);
-    atomic_fetch_add(&o->lxl->n_checks, 1);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    int rc = -pthread_create(&t, &at, check_main, c);
-    pthread_attr_destroy(&at);
-    if (rc) {
-        atomic_fetch_sub(&o->lxl->n_checks, 1);
-        close(c->netns_fd);
-        free(c);
-    }
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = lnk_dp_check_start(fd, peer, LNK_PING_MS, link_id, verdict, o, &o->lxl->n_checks);
+    close(fd);
     return rc;
 }
 
@@ -473,7 +431,7 @@ static rpc_code configure_peer(orchd *o, const Outrig__V1__ConfigurePeerRequest 
                        r->vnf_id, adapter_state_name(info->state));
         return st->code;
     }
-    if ((rc = check_start(o, info->pid, r->vnf_id, r->peer_address, r->link_id))) {
+    if ((rc = check_start(o, info->pid, r->peer_address, r->link_id))) {
         rpc_status_set(st, from_errno(rc), NULL, "traffic check of %s: %s", r->link_id,
                        strerror(-rc));
         return st->code;

@@ -121,6 +121,9 @@ void orchd_events_close(orchd *o);
 // the hub; a failed publish is logged.
 void orchd_event(orchd *o, const char *category, const char *type, const char *id,
                  const ProtobufCMessage *m);
+// The same with the payload already encoded.
+void orchd_event_raw(orchd *o, const char *category, const char *type, const char *id,
+                     const uint8_t *payload, size_t len);
 
 // ---- siteconn.c: adapters -----------------------------------------------------------------
 

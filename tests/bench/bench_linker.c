@@ -152,37 +152,25 @@ static void on_link(const Outrig__V1__Event *ev, void *arg)
 
 typedef struct check {
     bagent *a;
-    int k, side;
-    char peer[32];
+    int k;
 } check;
 
-// The agent's traffic check (lnk_dp_ping from this end's VNF to the peer), then the verdict.
-static void *check_main(void *arg)
+// The agent's verdict (lnk_dp_check_start, as outrig-agent runs it): cp.verified.
+static void verdict(void *arg, const lnk_verdict *v, const uint8_t *payload, size_t len)
 {
     check *c = arg;
     blink *l = link_of(c->k);
-    uint64_t rtt = 0;
-    char why[256] = "";
-    int rc = lnk_dp_ping(c->side ? l->y : l->x, c->peer, LNK_PING_MS, &rtt, why, sizeof why);
-    Outrig__V1__CpVerified v = OUTRIG__V1__CP_VERIFIED__INIT;
-    v.link_id = l->id;
-    v.ok = rc == 0;
-    v.reason = rc ? why : "";
-    v.rtt_us = rtt;
-    uint8_t buf[512];
+    if (v->ok)
+        stamp(&l->t_verified);
     hub_event ev = {.category = "cp",
                     .type = "verified",
                     .id = l->id,
                     .source = "bench-agent",
-                    .payload = buf,
-                    .payload_len = outrig__v1__cp_verified__pack(&v, buf)};
-    if (v.ok)
-        stamp(&l->t_verified);
+                    .payload = payload,
+                    .payload_len = len};
     if (hub_publisher_add(c->a->pub, &ev, NULL) < 0)
         fprintf(stderr, "cp.verified %s not published\n", l->id);
     free(c);
-    atomic_fetch_sub(&n_checks, 1);
-    return NULL;
 }
 
 static void start_check(bagent *a, const bcall *b)
@@ -190,18 +178,11 @@ static void start_check(bagent *a, const bcall *b)
     check *c = calloc(1, sizeof *c);
     if (!c)
         return;
-    *c = (check){.a = a, .k = b->k, .side = b->side};
-    snprintf(c->peer, sizeof c->peer, "%s", b->peer);
-    atomic_fetch_add(&n_checks, 1);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    if (pthread_create(&t, &at, check_main, c)) {
-        atomic_fetch_sub(&n_checks, 1);
+    *c = (check){.a = a, .k = b->k};
+    blink *l = link_of(b->k);
+    if (lnk_dp_check_start(b->side ? l->y : l->x, b->peer, LNK_PING_MS, l->id, verdict, c,
+                           &n_checks))
         free(c);
-    }
-    pthread_attr_destroy(&at);
 }
 
 // The data path of one end, as agent_link_peer builds it.

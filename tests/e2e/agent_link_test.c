@@ -23,18 +23,7 @@
 #include "proc.h"
 #include "rpc/rpc.h"
 #include "store/store.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-            goto done;                                                                             \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static char tmp[200], run_dir[220], agent_url[250], ns_id[32];
 
@@ -239,27 +228,27 @@ int main(void)
     snprintf(run_dir, sizeof run_dir, "%.200s/run", tmp);
     mkdir(run_dir, 0700);
     snprintf(agent_url, sizeof agent_url, "ipc://%s/agent.sock", run_dir);
-    CHECK((st = start("services/store/outrig-store", "store", NULL)) > 0, "store");
-    CHECK((hb = start("services/hub/outrig-hub", "hub", NULL)) > 0, "hub");
-    CHECK((lk = start("services/linker/outrig-linker", "linker", NULL)) > 0, "linker");
+    REQUIRE((st = start("services/store/outrig-store", "store", NULL)) > 0, "store");
+    REQUIRE((hb = start("services/hub/outrig-hub", "hub", NULL)) > 0, "hub");
+    REQUIRE((lk = start("services/linker/outrig-linker", "linker", NULL)) > 0, "linker");
     char hostopt[64], nsopt[64];
     snprintf(hostopt, sizeof hostopt, "host=alk%d", (int)getpid());
     snprintf(nsopt, sizeof nsopt, "netns_prefix=oal%d-", (int)getpid() % 100000);
     const char *aopts[] = {"--set", hostopt, "--set", nsopt, "--set", "stop_grace_ms=300", NULL};
-    CHECK((ag = start("hypervisor-agent/agent/outrig-agent", "agent", aopts)) > 0, "agent");
+    REQUIRE((ag = start("hypervisor-agent/agent/outrig-agent", "agent", aopts)) > 0, "agent");
     char url[400];
     snprintf(url, sizeof url, "ipc://%s/hub.sock", run_dir);
     hub = hub_client_open(url, NULL);
     snprintf(url, sizeof url, "ipc://%s/store.sock", run_dir);
     store = store_client_open(url, NULL);
     agent = rpc_client_open(agent_url, NULL);
-    CHECK(hub && store && agent, "clients");
+    REQUIRE(hub && store && agent, "clients");
 
     char id_a[48], id_b[48];
     snprintf(id_a, sizeof id_a, "%s.a.0", ns_id);
     snprintf(id_b, sizeof id_b, "%s.b.0", ns_id);
-    CHECK(vnf_up(agent, id_a, "10.213.79.1/24", ns_a, sizeof ns_a) == 0, "VNF a");
-    CHECK(vnf_up(agent, id_b, "10.213.79.2/24", ns_b, sizeof ns_b) == 0, "VNF b");
+    REQUIRE(vnf_up(agent, id_a, "10.213.79.1/24", ns_a, sizeof ns_a) == 0, "VNF a");
+    REQUIRE(vnf_up(agent, id_b, "10.213.79.2/24", ns_b, sizeof ns_b) == 0, "VNF b");
 
     // Nobody but the agent speaks for the CPs: the link must come UP on its verdict.
     char key[200], reason[256] = "";
@@ -270,42 +259,42 @@ int main(void)
         if (state == OUTRIG__V1__LINK__STATE__UP)
             break;
     }
-    CHECK(state == OUTRIG__V1__LINK__STATE__UP, "link %s is %d, not UP (%s)", key, state, reason);
-    CHECK(if_nametoindex(bridge) != 0, "bridge %s missing", bridge);
+    REQUIRE(state == OUTRIG__V1__LINK__STATE__UP, "link %s is %d, not UP (%s)", key, state, reason);
+    REQUIRE(if_nametoindex(bridge) != 0, "bridge %s missing", bridge);
 
     // Traffic flows between the two VNFs over the bridge.
     fd_a = netns_open(ns_a);
     fd_b = netns_open(ns_b);
-    CHECK(fd_a >= 0 && fd_b >= 0, "netns %s %s", ns_a, ns_b);
+    REQUIRE(fd_a >= 0 && fd_b >= 0, "netns %s %s", ns_a, ns_b);
     long us = ln_tcp_exchange(fd_a, fd_b, "10.213.79.2", 7919, 5000);
-    CHECK(us > 0, "TCP a -> b: %s", strerror((int)-us));
+    REQUIRE(us > 0, "TCP a -> b: %s", strerror((int)-us));
 
     // A VNF stopped (cp.down) takes the link down; started again (cp.ready), the link is back.
     Outrig__V1__VnfRef rb = OUTRIG__V1__VNF_REF__INIT;
     rb.id = id_b;
-    CHECK(agent_call(agent, "StopVnf", &rb.base, NULL) == RPC_OK, "stop b");
+    REQUIRE(agent_call(agent, "StopVnf", &rb.base, NULL) == RPC_OK, "stop b");
     for (uint64_t end = ln_now_us() + 5000000; ln_now_us() < end; usleep(5000))
         if ((state = link_state(store, key, reason, sizeof reason)) != OUTRIG__V1__LINK__STATE__UP)
             break;
-    CHECK(state != OUTRIG__V1__LINK__STATE__UP, "link still UP after its VNF b stopped");
-    CHECK(agent_call(agent, "StartVnf", &rb.base, NULL) == RPC_OK, "start b");
+    REQUIRE(state != OUTRIG__V1__LINK__STATE__UP, "link still UP after its VNF b stopped");
+    REQUIRE(agent_call(agent, "StartVnf", &rb.base, NULL) == RPC_OK, "start b");
     for (uint64_t end = ln_now_us() + 15000000; ln_now_us() < end; usleep(5000))
         if ((state = link_state(store, key, reason, sizeof reason)) == OUTRIG__V1__LINK__STATE__UP)
             break;
-    CHECK(state == OUTRIG__V1__LINK__STATE__UP, "link not back UP after b restarted (%d, %s)",
-          state, reason);
+    REQUIRE(state == OUTRIG__V1__LINK__STATE__UP, "link not back UP after b restarted (%d, %s)",
+            state, reason);
     us = ln_tcp_exchange(fd_a, fd_b, "10.213.79.2", 7921, 5000);
-    CHECK(us > 0, "TCP a -> b after the restart: %s", strerror((int)-us));
+    REQUIRE(us > 0, "TCP a -> b after the restart: %s", strerror((int)-us));
 
     // Deleting the VNFs removes the bridge.
     const char *ids[] = {id_a, id_b};
     for (size_t i = 0; i < 2; i++) {
         Outrig__V1__VnfRef ref = OUTRIG__V1__VNF_REF__INIT;
         ref.id = (char *)ids[i];
-        CHECK(agent_call(agent, "DeleteVnf", &ref.base, NULL) == RPC_OK, "delete %s", ids[i]);
+        REQUIRE(agent_call(agent, "DeleteVnf", &ref.base, NULL) == RPC_OK, "delete %s", ids[i]);
     }
     deleted = true;
-    CHECK(if_nametoindex(bridge) == 0, "bridge %s left after the VNFs were deleted", bridge);
+    REQUIRE(if_nametoindex(bridge) == 0, "bridge %s left after the VNFs were deleted", bridge);
 
     failures += cross_site(store);
 

@@ -20,18 +20,7 @@
 #include "proc.h"
 #include "rpc/rpc.h"
 #include "store/store.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-            goto done;                                                                             \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static char tmp[200], run_dir[220], agent_url[250];
 
@@ -144,32 +133,32 @@ int main(void)
     snprintf(run_dir, sizeof run_dir, "%.200s/run", tmp);
     mkdir(run_dir, 0700);
     snprintf(agent_url, sizeof agent_url, "ipc://%s/agent.sock", run_dir);
-    CHECK((st = start("services/store/outrig-store", "store", NULL)) > 0, "store");
-    CHECK((hb = start("services/hub/outrig-hub", "hub", NULL)) > 0, "hub");
-    CHECK((lk = start("services/linker/outrig-linker", "linker", NULL)) > 0, "linker");
+    REQUIRE((st = start("services/store/outrig-store", "store", NULL)) > 0, "store");
+    REQUIRE((hb = start("services/hub/outrig-hub", "hub", NULL)) > 0, "hub");
+    REQUIRE((lk = start("services/linker/outrig-linker", "linker", NULL)) > 0, "linker");
     char hostopt[64], nsopt[64];
     snprintf(hostopt, sizeof hostopt, "host=lnk%d", (int)getpid());
     snprintf(nsopt, sizeof nsopt, "netns_prefix=olk%d-", (int)getpid() % 100000);
     const char *aopts[] = {"--set", hostopt, "--set", nsopt, "--set", "stop_grace_ms=300", NULL};
-    CHECK((ag = start("hypervisor-agent/agent/outrig-agent", "agent", aopts)) > 0, "agent");
+    REQUIRE((ag = start("hypervisor-agent/agent/outrig-agent", "agent", aopts)) > 0, "agent");
     char url[400];
     snprintf(url, sizeof url, "ipc://%s/hub.sock", run_dir);
     hub = hub_client_open(url, NULL);
     snprintf(url, sizeof url, "ipc://%s/store.sock", run_dir);
     store = store_client_open(url, NULL);
     agent = rpc_client_open(agent_url, NULL);
-    CHECK(hub && store && agent, "clients");
+    REQUIRE(hub && store && agent, "clients");
 
-    CHECK(vnf_up(agent, "la.a.0", "10.213.78.1/24", dir_a, sizeof dir_a) == 0, "VNF a");
-    CHECK(vnf_up(agent, "la.b.0", "10.213.78.2/24", dir_b, sizeof dir_b) == 0, "VNF b");
-    CHECK(cp_ready(hub, "la.a.0", "10.213.78.1/24") == 0, "publish");
-    CHECK(cp_ready(hub, "la.b.0", "10.213.78.2/24") == 0, "publish");
+    REQUIRE(vnf_up(agent, "la.a.0", "10.213.78.1/24", dir_a, sizeof dir_a) == 0, "VNF a");
+    REQUIRE(vnf_up(agent, "la.b.0", "10.213.78.2/24", dir_b, sizeof dir_b) == 0, "VNF b");
+    REQUIRE(cp_ready(hub, "la.a.0", "10.213.78.1/24") == 0, "publish");
+    REQUIRE(cp_ready(hub, "la.b.0", "10.213.78.2/24") == 0, "publish");
     // Each agent-side VNF learns the other CP: address and "<instance>/<cp>".
-    CHECK(peer_file_is(dir_a, "address=10.213.78.2\nid=la.b.0/eth0\n", 5000), "peer of a");
-    CHECK(peer_file_is(dir_b, "address=10.213.78.1\nid=la.a.0/eth0\n", 5000), "peer of b");
+    REQUIRE(peer_file_is(dir_a, "address=10.213.78.2\nid=la.b.0/eth0\n", 5000), "peer of a");
+    REQUIRE(peer_file_is(dir_b, "address=10.213.78.1\nid=la.a.0/eth0\n", 5000), "peer of b");
 
     // A CP whose agent refuses (no such VNF there): the link FAILS with the agent's reason.
-    CHECK(cp_ready(hub, "la.c.0", "10.213.78.3/24") == 0, "publish");
+    REQUIRE(cp_ready(hub, "la.c.0", "10.213.78.3/24") == 0, "publish");
     const char *key = "/link/la/net/la.a.0.eth0~la.c.0.eth0";
     bool failed = false;
     for (uint64_t end = ln_now_us() + 5000000; !failed && ln_now_us() < end; usleep(2000)) {
@@ -183,7 +172,7 @@ int main(void)
             outrig__v1__link__free_unpacked(l, NULL);
         store_kv_free(kv);
     }
-    CHECK(failed, "link to a VNF its agent does not know is not FAILED with the agent's reason");
+    REQUIRE(failed, "link to a VNF its agent does not know is not FAILED with the agent's reason");
 
 done:
     if (agent) {

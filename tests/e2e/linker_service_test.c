@@ -26,18 +26,7 @@
 #include "proc.h"
 #include "rpc/rpc.h"
 #include "store/store.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-            goto done;                                                                             \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static char tmp[256], run_dir[300];
 static store_client *store;
@@ -184,106 +173,108 @@ int main(void)
         return 1;
     snprintf(run_dir, sizeof run_dir, "%s/run", tmp);
     mkdir(run_dir, 0700);
-    CHECK((st_pid = start_service("store", NULL)) > 0, "store did not start");
-    CHECK((hub_pid = start_service("hub", NULL)) > 0, "hub did not start");
+    REQUIRE((st_pid = start_service("store", NULL)) > 0, "store did not start");
+    REQUIRE((hub_pid = start_service("hub", NULL)) > 0, "hub did not start");
     char url[400];
     snprintf(url, sizeof url, "ipc://%s/store.sock", run_dir);
     store = store_client_open(url, NULL);
     snprintf(url, sizeof url, "ipc://%s/hub.sock", run_dir);
     hub = hub_client_open(url, NULL);
-    CHECK(store && hub, "clients");
-    CHECK((lk_pid = start_service("linker", linker_opts)) > 0, "linker did not start");
+    REQUIRE(store && hub, "clients");
+    REQUIRE((lk_pid = start_service("linker", linker_opts)) > 0, "linker did not start");
 
     // The example NS: cgw --access-- fw --core-- srv; cgw and fw on site 1, srv on site 2.
-    CHECK(put_vnf("lt.cgw.0", "cgw", "cgw-ext", "access", NULL, NULL) == 0, "put");
-    CHECK(put_vnf("lt.fw.0", "fw", "fw-in", "access", "fw-out", "core") == 0, "put");
-    CHECK(put_vnf("lt.srv.0", "srv", "srv-ext", "core", NULL, NULL) == 0, "put");
+    REQUIRE(put_vnf("lt.cgw.0", "cgw", "cgw-ext", "access", NULL, NULL) == 0, "put");
+    REQUIRE(put_vnf("lt.fw.0", "fw", "fw-in", "access", "fw-out", "core") == 0, "put");
+    REQUIRE(put_vnf("lt.srv.0", "srv", "srv-ext", "core", NULL, NULL) == 0, "put");
     h1 = ln_netns_new(), h2 = ln_netns_new();
     cgw = ln_netns_new(), fw = ln_netns_new(), srv = ln_netns_new();
-    CHECK(h1 >= 0 && h2 >= 0 && cgw >= 0 && fw >= 0 && srv >= 0, "netns");
-    CHECK(ln_underlay(h1, "10.213.250.1/24", h2, "10.213.250.2/24") == 0, "underlay");
-    CHECK(ln_vnf_cp(h1, "lcgw", cgw, "eth0", "10.213.11.1/24") == 0, "cgw cp");
-    CHECK(ln_vnf_cp(h1, "lfwi", fw, "eth0", "10.213.11.2/24") == 0, "fw cp");
-    CHECK(ln_vnf_cp(h1, "lfwo", fw, "eth1", "10.213.12.1/24") == 0, "fw cp");
-    CHECK(ln_vnf_cp(h2, "lsrv", srv, "eth0", "10.213.12.2/24") == 0, "srv cp");
+    REQUIRE(h1 >= 0 && h2 >= 0 && cgw >= 0 && fw >= 0 && srv >= 0, "netns");
+    REQUIRE(ln_underlay(h1, "10.213.250.1/24", h2, "10.213.250.2/24") == 0, "underlay");
+    REQUIRE(ln_vnf_cp(h1, "lcgw", cgw, "eth0", "10.213.11.1/24") == 0, "cgw cp");
+    REQUIRE(ln_vnf_cp(h1, "lfwi", fw, "eth0", "10.213.11.2/24") == 0, "fw cp");
+    REQUIRE(ln_vnf_cp(h1, "lfwo", fw, "eth1", "10.213.12.1/24") == 0, "fw cp");
+    REQUIRE(ln_vnf_cp(h2, "lsrv", srv, "eth0", "10.213.12.2/24") == 0, "srv cp");
     n1 = nl_open_in(h1), n2 = nl_open_in(h2);
-    CHECK(n1 >= 0 && n2 >= 0, "netlink");
+    REQUIRE(n1 >= 0 && n2 >= 0, "netlink");
 
     // Within a site. The gateway comes up first: its link waits for the firewall.
-    CHECK(cp_event("ready", "lt.cgw.0", "cgw-ext", "10.213.11.1/24", "10.213.250.1", "access") == 0,
-          "publish");
-    CHECK(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__PENDING, 0, 5000, NULL),
-          "access link not PENDING after one CP");
+    REQUIRE(cp_event("ready", "lt.cgw.0", "cgw-ext", "10.213.11.1/24", "10.213.250.1", "access") ==
+                0,
+            "publish");
+    REQUIRE(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__PENDING, 0, 5000, NULL),
+            "access link not PENDING after one CP");
     uint64_t t0 = ln_now_us();
-    CHECK(cp_event("ready", "lt.fw.0", "fw-in", "10.213.11.2/24", "10.213.250.1", "access") == 0,
-          "publish");
-    CHECK(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
-          "access link not ESTABLISHING with both CPs ready");
+    REQUIRE(cp_event("ready", "lt.fw.0", "fw-in", "10.213.11.2/24", "10.213.250.1", "access") == 0,
+            "publish");
+    REQUIRE(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
+            "access link not ESTABLISHING with both CPs ready");
     // Not UP before traffic was verified.
     usleep(50000);
-    CHECK(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 10, NULL),
-          "access link left ESTABLISHING without a verified exchange");
-    CHECK(lnk_dp_attach(n1, "lt/access", "lcgw") == 0 &&
-              lnk_dp_attach(n1, "lt/access", "lfwi") == 0,
-          "bridge");
-    CHECK(ln_tcp_exchange(cgw, fw, "10.213.11.2", 7100, 3000) > 0, "no traffic cgw -> fw");
-    CHECK(verified(ACCESS, true, "") == 0, "publish");
-    CHECK(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__UP, 1, 5000, NULL), "access link not UP");
+    REQUIRE(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 10, NULL),
+            "access link left ESTABLISHING without a verified exchange");
+    REQUIRE(lnk_dp_attach(n1, "lt/access", "lcgw") == 0 &&
+                lnk_dp_attach(n1, "lt/access", "lfwi") == 0,
+            "bridge");
+    REQUIRE(ln_tcp_exchange(cgw, fw, "10.213.11.2", 7100, 3000) > 0, "no traffic cgw -> fw");
+    REQUIRE(verified(ACCESS, true, "") == 0, "publish");
+    REQUIRE(wait_state(ACCESS, OUTRIG__V1__LINK__STATE__UP, 1, 5000, NULL), "access link not UP");
     printf("same site: both CPs ready -> UP %.2f ms\n", (ln_now_us() - t0) / 1000.0);
 
     // Across sites, through a VXLAN tunnel between the two hosts.
-    CHECK(cp_event("ready", "lt.srv.0", "srv-ext", "10.213.12.2/24", "10.213.250.2", "core") == 0,
-          "publish");
+    REQUIRE(cp_event("ready", "lt.srv.0", "srv-ext", "10.213.12.2/24", "10.213.250.2", "core") == 0,
+            "publish");
     t0 = ln_now_us();
-    CHECK(cp_event("ready", "lt.fw.0", "fw-out", "10.213.12.1/24", "10.213.250.1", "core") == 0,
-          "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
-          "core link not ESTABLISHING");
+    REQUIRE(cp_event("ready", "lt.fw.0", "fw-out", "10.213.12.1/24", "10.213.250.1", "core") == 0,
+            "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
+            "core link not ESTABLISHING");
     Outrig__V1__Link *l = get_link(CORE);
-    CHECK(l && l->vni == lnk_vni("lt/core"),
-          "core link has no VNI though its ends are on two hosts");
+    REQUIRE(l && l->vni == lnk_vni("lt/core"),
+            "core link has no VNI though its ends are on two hosts");
     outrig__v1__link__free_unpacked(l, NULL);
-    CHECK(lnk_dp_attach(n1, "lt/core", "lfwo") == 0 && lnk_dp_attach(n2, "lt/core", "lsrv") == 0,
-          "bridges");
-    CHECK(lnk_dp_tunnel(n1, "lt/core", "10.213.250.1", "10.213.250.2", "ul0") == 0 &&
-              lnk_dp_tunnel(n2, "lt/core", "10.213.250.2", "10.213.250.1", "ul0") == 0,
-          "tunnel");
-    CHECK(ln_tcp_exchange(fw, srv, "10.213.12.2", 7101, 3000) > 0, "no traffic fw -> srv");
-    CHECK(verified(CORE, true, "") == 0, "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 1, 5000, NULL), "core link not UP");
+    REQUIRE(lnk_dp_attach(n1, "lt/core", "lfwo") == 0 && lnk_dp_attach(n2, "lt/core", "lsrv") == 0,
+            "bridges");
+    REQUIRE(lnk_dp_tunnel(n1, "lt/core", "10.213.250.1", "10.213.250.2", "ul0") == 0 &&
+                lnk_dp_tunnel(n2, "lt/core", "10.213.250.2", "10.213.250.1", "ul0") == 0,
+            "tunnel");
+    REQUIRE(ln_tcp_exchange(fw, srv, "10.213.12.2", 7101, 3000) > 0, "no traffic fw -> srv");
+    REQUIRE(verified(CORE, true, "") == 0, "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 1, 5000, NULL), "core link not UP");
     printf("across sites: both CPs ready -> UP %.2f ms\n", (ln_now_us() - t0) / 1000.0);
 
     // A failed check: FAILED with its reason, then a retry after the backoff.
-    CHECK(verified(CORE, false, "no reply from 10.213.12.2") == 0, "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__FAILED, 0, 5000, reason) &&
-              strstr(reason, "no reply"),
-          "core link not FAILED with the reason");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__ESTABLISHING, 2, 5000, NULL),
-          "no retry after the backoff");
-    CHECK(verified(CORE, true, "") == 0, "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 0, 5000, NULL), "core link not UP again");
+    REQUIRE(verified(CORE, false, "no reply from 10.213.12.2") == 0, "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__FAILED, 0, 5000, reason) &&
+                strstr(reason, "no reply"),
+            "core link not FAILED with the reason");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__ESTABLISHING, 2, 5000, NULL),
+            "no retry after the backoff");
+    REQUIRE(verified(CORE, true, "") == 0, "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 0, 5000, NULL), "core link not UP again");
 
     // The server's VNF dies and restarts: the link goes PENDING and comes back.
-    CHECK(cp_event("down", "lt.srv.0", "srv-ext", "", "", "core") == 0, "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__PENDING, 0, 5000, NULL),
-          "core link not PENDING after its CP went down");
-    CHECK(cp_event("ready", "lt.srv.0", "srv-ext", "10.213.12.2/24", "10.213.250.2", "core") == 0,
-          "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
-          "core link not re-established");
-    CHECK(ln_tcp_exchange(fw, srv, "10.213.12.2", 7102, 3000) > 0, "no traffic after restart");
-    CHECK(verified(CORE, true, "") == 0, "publish");
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 0, 5000, NULL), "core link not UP");
+    REQUIRE(cp_event("down", "lt.srv.0", "srv-ext", "", "", "core") == 0, "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__PENDING, 0, 5000, NULL),
+            "core link not PENDING after its CP went down");
+    REQUIRE(cp_event("ready", "lt.srv.0", "srv-ext", "10.213.12.2/24", "10.213.250.2", "core") == 0,
+            "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
+            "core link not re-established");
+    REQUIRE(ln_tcp_exchange(fw, srv, "10.213.12.2", 7102, 3000) > 0, "no traffic after restart");
+    REQUIRE(verified(CORE, true, "") == 0, "publish");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 0, 5000, NULL), "core link not UP");
 
     // The IPAM state is in the store and survives a restart of the linker.
-    CHECK(ipam_leases("lt/access") == 2 && ipam_leases("lt/core") == 2, "IPAM state not stored");
+    REQUIRE(ipam_leases("lt/access") == 2 && ipam_leases("lt/core") == 2, "IPAM state not stored");
     int ws = proc_stop(lk_pid, SIGTERM, 5000);
-    CHECK(ws >= 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
-          "linker did not exit cleanly (status %d)", ws);
+    REQUIRE(ws >= 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
+            "linker did not exit cleanly (status %d)", ws);
     lk_pid = start_service("linker", linker_opts);
-    CHECK(lk_pid > 0, "linker did not restart");
+    REQUIRE(lk_pid > 0, "linker did not restart");
     // The links come back as they were.
-    CHECK(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 0, 10, NULL), "core link lost on restart");
+    REQUIRE(wait_state(CORE, OUTRIG__V1__LINK__STATE__UP, 0, 10, NULL),
+            "core link lost on restart");
     snprintf(url, sizeof url, "ipc://%s/linker.sock", run_dir);
     rpc_client *lc = rpc_client_open(url, NULL);
     Outrig__V1__LinkListRequest lr = OUTRIG__V1__LINK_LIST_REQUEST__INIT;
@@ -298,23 +289,24 @@ int main(void)
     if (resp)
         protobuf_c_message_free_unpacked(&resp->base, NULL);
     rpc_client_close(lc);
-    CHECK(up, "ListLinks after restart: %s, %zu links", rpc_code_name(rc), nl);
+    REQUIRE(up, "ListLinks after restart: %s, %zu links", rpc_code_name(rc), nl);
     // A new CP on the access link claims the firewall's address: refused, the leases stay
     // two; one without an address gets a third, distinct one.
-    CHECK(put_vnf("lt.cgw.1", "cgw", "cgw-ext", "access", NULL, NULL) == 0, "put");
-    CHECK(cp_event("ready", "lt.cgw.1", "cgw-ext", "10.213.11.2/24", "10.213.250.1", "access") == 0,
-          "publish");
+    REQUIRE(put_vnf("lt.cgw.1", "cgw", "cgw-ext", "access", NULL, NULL) == 0, "put");
+    REQUIRE(cp_event("ready", "lt.cgw.1", "cgw-ext", "10.213.11.2/24", "10.213.250.1", "access") ==
+                0,
+            "publish");
     usleep(200000);
-    CHECK(ipam_leases("lt/access") == 2, "IPAM allocations lost or duplicated on restart");
-    CHECK(cp_event("ready", "lt.cgw.1", "cgw-ext", "", "10.213.250.1", "access") == 0, "publish");
+    REQUIRE(ipam_leases("lt/access") == 2, "IPAM allocations lost or duplicated on restart");
+    REQUIRE(cp_event("ready", "lt.cgw.1", "cgw-ext", "", "10.213.250.1", "access") == 0, "publish");
     uint64_t until = ln_now_us() + 5000000;
     while (ipam_leases("lt/access") != 3 && ln_now_us() < until)
         usleep(2000);
-    CHECK(ipam_leases("lt/access") == 3, "scaled-out CP got no address");
+    REQUIRE(ipam_leases("lt/access") == 3, "scaled-out CP got no address");
     // Scale-out: the new instance is linked to the firewall too.
-    CHECK(wait_state("lt/access/lt.cgw.1.cgw-ext~lt.fw.0.fw-in",
-                     OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
-          "no link to the scaled-out instance");
+    REQUIRE(wait_state("lt/access/lt.cgw.1.cgw-ext~lt.fw.0.fw-in",
+                       OUTRIG__V1__LINK__STATE__ESTABLISHING, 1, 5000, NULL),
+            "no link to the scaled-out instance");
 
     // The CLI shows them.
     char cli[600], cmd[3000];
@@ -323,11 +315,11 @@ int main(void)
              "%s --run-dir %s link list --ns lt -o json | grep -q '\"id\":\"%s\".*\"state\":\"UP\"'"
              " && %s --run-dir %s link show %s | grep -q 'lt.srv.0/srv-ext 10.213.12.2/24'",
              cli, run_dir, CORE, cli, run_dir, CORE);
-    CHECK(system(cmd) == 0, "outrig link list|show: %s", cmd);
+    REQUIRE(system(cmd) == 0, "outrig link list|show: %s", cmd);
 
     // The NS is terminated: every /link/ key and IPAM state of it goes.
     hub_event ev = {.category = "ns", .type = "terminated", .id = "lt", .source = "test"};
-    CHECK(hub_publish(hub, &ev, 1, NULL, NULL) == RPC_OK, "publish");
+    REQUIRE(hub_publish(hub, &ev, 1, NULL, NULL) == RPC_OK, "publish");
     uint64_t end = ln_now_us() + 5000000;
     Outrig__V1__Link *gone = NULL;
     while (ln_now_us() < end && ((gone = get_link(ACCESS)) || ipam_leases("lt/core"))) {
@@ -336,11 +328,11 @@ int main(void)
         gone = NULL;
         usleep(2000);
     }
-    CHECK(!get_link(ACCESS) && !get_link(CORE), "links left after the NS was terminated");
-    CHECK(ipam_leases("lt/access") == 0 && ipam_leases("lt/core") == 0, "IPAM state left");
-    CHECK(lnk_dp_remove(n1, "lt/access") == 0 && lnk_dp_remove(n1, "lt/core") == 0 &&
-              lnk_dp_remove(n2, "lt/core") == 0,
-          "data path removal");
+    REQUIRE(!get_link(ACCESS) && !get_link(CORE), "links left after the NS was terminated");
+    REQUIRE(ipam_leases("lt/access") == 0 && ipam_leases("lt/core") == 0, "IPAM state left");
+    REQUIRE(lnk_dp_remove(n1, "lt/access") == 0 && lnk_dp_remove(n1, "lt/core") == 0 &&
+                lnk_dp_remove(n2, "lt/core") == 0,
+            "data path removal");
 
 done:
     if (n1 >= 0)

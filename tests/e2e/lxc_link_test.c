@@ -33,17 +33,7 @@
 #include "outrig/v1/orchestrator.pb-c.h"
 #include "proc.h"
 #include "rpc/rpc.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 // The link has no cidr in the NSD: the orchestrator takes the default pool's /24 for the
 // NSD's first link (ORCH_DEFAULT_POOL_PREFIX.0.0/24).

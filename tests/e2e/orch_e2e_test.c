@@ -25,17 +25,7 @@
 #include "outrig/v1/orchestrator.pb-c.h"
 #include "proc.h"
 #include "rpc/rpc.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static char tmp[128], run_dir[192], url[256], ns_a[32], ns_b[32], site_dir[2][160];
 static pid_t store_pid, hub_pid, orch_pid;

@@ -113,6 +113,25 @@ static void test_verdict_decodes(void **st)
     assert_string_equal(field, "link_id");
 }
 
+// What an agent encodes is what the linker decodes, and the largest verdict fits the bound.
+static void test_verdict_encodes_back(void **st)
+{
+    lnk_verdict v = {.ok = false, .rtt_us = 7};
+    memset(v.link_id, 'l', sizeof v.link_id - 1);
+    memset(v.reason, 'r', sizeof v.reason - 1);
+    uint8_t buf[LNK_VERDICT_MAX_BYTES];
+    size_t len = 0;
+    assert_int_equal(lnk_verdict_encode(&v, buf, sizeof buf, &len), 0);
+    lnk_verdict back;
+    char field[64];
+    assert_int_equal(lnk_verdict_decode(buf, len, &back, field, sizeof field), 0);
+    assert_memory_equal(back.link_id, v.link_id, sizeof v.link_id);
+    assert_memory_equal(back.reason, v.reason, sizeof v.reason);
+    assert_false(back.ok);
+    assert_int_equal(back.rtt_us, 7);
+    assert_int_equal(lnk_verdict_encode(&v, buf, 10, &len), -ENOSPC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_optional_fields_may_be_empty),
         cmocka_unit_test(test_garbage_and_oversize_refused),
         cmocka_unit_test(test_verdict_decodes),
+        cmocka_unit_test(test_verdict_encodes_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
