@@ -32,6 +32,13 @@ int nl_init(int fd);
 int nl_socket_in(int netns_fd, int domain, int type, int protocol);
 // nl_open inside the netns open as netns_fd (-1: the caller's). Returns the fd or -errno.
 int nl_open_in(int netns_fd);
+// Opens (O_RDONLY, CLOEXEC) the network namespace `name`: an `ip netns` name (under
+// /run/netns) or an absolute path. Returns the fd, -EINVAL (empty, or a relative path) or
+// -errno.
+int nl_netns_open(const char *name);
+// nl_open inside the network namespace `name` (as nl_netns_open; NULL or "": the caller's).
+// Returns the fd or -errno.
+int nl_open_named(const char *name);
 
 // Creates a veth pair: `name` in the socket's netns and `peer` directly inside the netns
 // open as `peer_netns_fd` (-1: the same netns). Both ends get `mtu` when it is not 0.

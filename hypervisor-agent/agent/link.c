@@ -24,19 +24,7 @@ static int host_nl(agent *ag)
 {
     if (ag->link_nl >= 0)
         return ag->link_nl;
-    const char *hn = microapp_opt(ag->app, "host_netns", NULL);
-    int nl;
-    if (!hn || !hn[0]) {
-        nl = nl_open();
-    } else {
-        char path[300];
-        snprintf(path, sizeof path, "/run/netns/%s", hn);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -errno;
-        nl = nl_open_in(fd);
-        close(fd);
-    }
+    int nl = nl_open_named(microapp_opt(ag->app, "host_netns", NULL));
     if (nl >= 0)
         ag->link_nl = nl;
     return nl;
@@ -79,11 +67,9 @@ int agent_link_peer(agent *ag, agent_vnf *f, agent_cp *cp, const outrig_v1_Confi
     snprintf(cp->vl_key, sizeof cp->vl_key, "%s", r->virtual_link);
     if (!r->link_id[0] || !r->peer_address[0])
         return 0;
-    char path[120];
-    snprintf(path, sizeof path, "/run/netns/%s", rt_vnf_netns(f->v));
-    int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    int nsfd = nl_netns_open(rt_vnf_netns(f->v));
     if (nsfd < 0)
-        return -errno;
+        return nsfd;
     rc = lnk_dp_check_start(nsfd, r->peer_address, LNK_PING_MS, r->link_id, verdict, ag,
                             &ag->n_checks);
     close(nsfd);

@@ -79,16 +79,7 @@ static int site_get(orchd *o, const char *name, lxl_site *out)
 // An rtnetlink socket in the site's netns. The fd or -errno.
 static int site_nl(const lxl_site *s)
 {
-    if (!s->netns[0])
-        return nl_open();
-    char p[320];
-    snprintf(p, sizeof p, s->netns[0] == '/' ? "%s" : "/run/netns/%s", s->netns);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int nl = nl_open_in(fd);
-    close(fd);
-    return nl;
+    return nl_open_named(s->netns);
 }
 
 static Outrig__V1__VnfRecord *record_get(orchd *o, const char *id)

@@ -33,6 +33,10 @@ static void test_bad_arguments_refused_before_the_kernel(void **st)
     assert_int_equal(nl_vxlan_add(-1, "vx0", 5, ip, NULL, 0, 0), -EINVAL);
     assert_int_equal(nl_bridge_add(-1, "bad name"), -EINVAL);
     assert_int_equal(nl_bridge_add_up(-1, "bad name"), -EINVAL);
+    assert_int_equal(nl_netns_open(""), -EINVAL);
+    assert_int_equal(nl_netns_open("relative/path"), -EINVAL);
+    assert_int_equal(nl_netns_open("outrig-no-such-netns"), -ENOENT);
+    assert_int_equal(nl_open_named("outrig-no-such-netns"), -ENOENT);
     assert_int_equal(nl_link_enslave(-1, "eth0", 0), -EINVAL);
     assert_int_equal(nl_link_enslave(-1, "bad name", 3), -EINVAL);
     nl_addr a = {.family = 12345, .prefix = 8};

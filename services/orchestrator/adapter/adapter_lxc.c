@@ -16,6 +16,7 @@
 // setns(CLONE_NEWNET) affects only the calling thread, so other threads are undisturbed.
 #define _GNU_SOURCE
 #include "adapter/lxc_internal.h"
+#include "netlink/netlink.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -162,15 +163,13 @@ static int lxc_open(const adapter_site_config *cfg, adapter_site **out, adapter_
     if ((rc = opt(cfg, "netns", v, sizeof v, err)) < 0)
         goto fail;
     if (rc) {
-        char p[300];
-        if (!*v || (v[0] != '/' && strchr(v, '/'))) {
+        s->netns_fd = nl_netns_open(v);
+        if (s->netns_fd == -EINVAL) {
             rc = adapter_fail(err, -EINVAL, "options.netns: need a name or an absolute path");
             goto fail;
         }
-        snprintf(p, sizeof p, v[0] == '/' ? "%s" : "/run/netns/%s", v);
-        s->netns_fd = open(p, O_RDONLY | O_CLOEXEC);
         if (s->netns_fd < 0) {
-            rc = adapter_fail(err, -errno, "options.netns: %s: %s", p, strerror(errno));
+            rc = adapter_fail(err, s->netns_fd, "options.netns: %s: %s", v, strerror(-s->netns_fd));
             goto fail;
         }
     }
